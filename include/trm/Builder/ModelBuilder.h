@@ -1,0 +1,34 @@
+//===- ModelBuilder.h - build a trm module from a configuration --*- C++ -*-===//
+#ifndef TRM_BUILDER_MODELBUILDER_H
+#define TRM_BUILDER_MODELBUILDER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "trm/Config/TRMConfig.h"
+#include "trm/Dialect/TRM/IR/TRMOps.h"
+
+namespace mlir::trm {
+
+struct ModelBuildOptions {
+  /// Static batch size of the entry function; the runtime runs larger inputs
+  /// in chunks of this size.
+  int64_t batch = 1;
+  HaltingPolicy policy = HaltingPolicy::Fixed;
+  std::string entryName = "trm_main";
+};
+
+/// Name of the module attribute recording the configuration the module was
+/// built from (a dictionary with the reference's field names).
+inline constexpr llvm::StringLiteral kConfigAttrName = "trm.config";
+
+/// Builds the whole TRM inference as one function:
+///   @trm_main(tokens [B,S] i32, puzzle_ids [B] i32)
+///     -> (predictions [B,S] i32, logits [B,S,V] f32, q logits [B,K,2] f32,
+///         steps taken [B] i32, per-step predictions [B,K,S] i32)
+/// The configuration must pass validateConfig.
+OwningOpRef<ModuleOp> buildModel(MLIRContext &context, const TRMConfig &config,
+                                 const ModelBuildOptions &options);
+
+} // namespace mlir::trm
+
+#endif // TRM_BUILDER_MODELBUILDER_H

@@ -1,0 +1,16 @@
+//===- Passes.h - trm dialect transformations --------------------*- C++ -*-===//
+#ifndef TRM_DIALECT_TRM_TRANSFORMS_PASSES_H
+#define TRM_DIALECT_TRM_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+#include "trm/Dialect/TRM/IR/TRMOps.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DECL
+#include "trm/Dialect/TRM/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "trm/Dialect/TRM/Transforms/Passes.h.inc"
+} // namespace mlir::trm
+
+#endif // TRM_DIALECT_TRM_TRANSFORMS_PASSES_H

@@ -1,0 +1,192 @@
+//===- TRMConfig.cpp - read all_config.yaml / JSON configurations ---------===//
+#include "trm/Config/TRMConfig.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include <cmath>
+#include <yaml-cpp/yaml.h>
+
+using namespace mlir::trm;
+
+int64_t mlir::trm::swigluIntermediate(double expansion, int64_t width) {
+  int64_t inter =
+      static_cast<int64_t>(std::nearbyint(expansion * width * 2.0 / 3.0));
+  return (inter + 255) / 256 * 256;
+}
+
+namespace {
+llvm::Error fieldError(llvm::StringRef path, llvm::StringRef field,
+                       const llvm::Twine &msg) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      llvm::formatv("{0}: field '{1}': {2}", path, field, msg.str()).str());
+}
+
+/// Reads `field` of `node` as T; a missing field is an error only when
+/// `required`.
+template <typename T>
+llvm::Error readField(const YAML::Node &node, llvm::StringRef path,
+                      const char *field, T &out, bool required) {
+  YAML::Node value = node[field];
+  if (!value || value.IsNull()) {
+    if (required)
+      return fieldError(path, field, "missing");
+    return llvm::Error::success();
+  }
+  try {
+    out = value.as<T>();
+  } catch (const YAML::Exception &) {
+    return fieldError(path, field,
+                      "has the wrong type ('" + YAML::Dump(value) + "')");
+  }
+  return llvm::Error::success();
+}
+} // namespace
+
+llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.str());
+  } catch (const YAML::BadFile &) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%s: cannot open file", path.str().c_str());
+  } catch (const YAML::Exception &e) {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(), "%s:%d:%d: not valid YAML/JSON: %s",
+        path.str().c_str(), e.mark.line + 1, e.mark.column + 1, e.msg.c_str());
+  }
+  if (!root.IsMap())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%s: expected a mapping at the top level",
+                                   path.str().c_str());
+  YAML::Node arch = root["arch"] ? root["arch"] : root;
+  if (!arch.IsMap())
+    return fieldError(path, "arch", "expected a mapping");
+
+  TRMConfig c;
+  std::string pos = "none";
+  bool mlpT = false;
+  if (auto err = readField(arch, path, "hidden_size", c.hiddenSize, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "num_heads", c.numHeads, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "expansion", c.expansion, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "L_layers", c.numLayers, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "H_cycles", c.hCycles, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "L_cycles", c.lCycles, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "halt_max_steps", c.haltMaxSteps, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "pos_encodings", pos, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "mlp_t", mlpT, false))
+    return std::move(err);
+  if (auto err = readField(arch, path, "puzzle_emb_ndim", c.puzzleEmbNdim, true))
+    return std::move(err);
+  if (auto err = readField(arch, path, "puzzle_emb_len", c.puzzleEmbLen, false))
+    return std::move(err);
+  if (auto err = readField(arch, path, "rms_norm_eps", c.rmsNormEps, false))
+    return std::move(err);
+  if (auto err = readField(arch, path, "rope_theta", c.ropeTheta, false))
+    return std::move(err);
+  // Data-set sizes: the reference takes them from dataset.json, so they may be
+  // absent here and come later from the checkpoint shapes or the command line.
+  for (const YAML::Node &node : {arch, root}) {
+    if (auto err = readField(node, path, "vocab_size", c.vocabSize, false))
+      return std::move(err);
+    if (auto err = readField(node, path, "seq_len", c.seqLen, false))
+      return std::move(err);
+    if (auto err = readField(node, path, "num_puzzle_identifiers",
+                             c.numPuzzleIdentifiers, false))
+      return std::move(err);
+  }
+  c.mlpT = mlpT;
+  // The reference treats every value other than rope/learned as "none".
+  c.posEncoding = pos == "rope"      ? PosEncoding::Rope
+                  : pos == "learned" ? PosEncoding::Learned
+                                     : PosEncoding::None;
+  if (c.puzzleEmbNdim > 0 && c.puzzleEmbLen == 0)
+    c.puzzleEmbLen = (c.puzzleEmbNdim + c.hiddenSize - 1) /
+                     std::max<int64_t>(c.hiddenSize, 1);
+  if (c.puzzleEmbNdim == 0)
+    c.puzzleEmbLen = 0;
+  return c;
+}
+
+llvm::Error mlir::trm::validateConfig(const TRMConfig &c, llvm::StringRef what) {
+  auto positive = [&](const char *field, int64_t v) -> llvm::Error {
+    if (v < 1)
+      return fieldError(what, field, llvm::formatv("must be positive, got {0}", v));
+    return llvm::Error::success();
+  };
+  for (auto [field, value] :
+       {std::pair<const char *, int64_t>{"hidden_size", c.hiddenSize},
+        {"L_layers", c.numLayers},
+        {"H_cycles", c.hCycles},
+        {"L_cycles", c.lCycles},
+        {"halt_max_steps", c.haltMaxSteps},
+        {"vocab_size", c.vocabSize},
+        {"seq_len", c.seqLen}})
+    if (auto err = positive(field, value))
+      return err;
+  if (c.expansion <= 0)
+    return fieldError(what, "expansion", "must be positive");
+  if (!c.mlpT) {
+    if (auto err = positive("num_heads", c.numHeads))
+      return err;
+    if (c.hiddenSize % c.numHeads != 0)
+      return fieldError(what, "num_heads",
+                        llvm::formatv("hidden_size {0} is not divisible by "
+                                      "num_heads {1}",
+                                      c.hiddenSize, c.numHeads));
+    if (c.posEncoding == PosEncoding::Rope && c.headDim() % 2 != 0)
+      return fieldError(what, "num_heads", "rope needs an even head size");
+  }
+  if (c.puzzleEmbNdim < 0)
+    return fieldError(what, "puzzle_emb_ndim", "must not be negative");
+  if (c.puzzleEmbNdim > 0) {
+    if (c.puzzleEmbLen * c.hiddenSize < c.puzzleEmbNdim)
+      return fieldError(what, "puzzle_emb_len",
+                        llvm::formatv("{0} positions cannot hold a puzzle "
+                                      "embedding of width {1}",
+                                      c.puzzleEmbLen, c.puzzleEmbNdim));
+    if (auto err = positive("num_puzzle_identifiers", c.numPuzzleIdentifiers))
+      return err;
+  }
+  if (c.rmsNormEps <= 0)
+    return fieldError(what, "rms_norm_eps", "must be positive");
+  return llvm::Error::success();
+}
+
+std::vector<WeightSpec> mlir::trm::expectedWeights(const TRMConfig &c) {
+  const int64_t d = c.hiddenSize, l = c.totalLen();
+  const int64_t inter = swigluIntermediate(c.expansion, d);
+  std::vector<WeightSpec> specs;
+  specs.push_back({"embed_tokens.embedding_weight", {c.vocabSize, d}});
+  if (c.puzzleEmbNdim > 0)
+    specs.push_back(
+        {"puzzle_emb.weights", {c.numPuzzleIdentifiers, c.puzzleEmbNdim}});
+  if (c.posEncoding == PosEncoding::Learned)
+    specs.push_back({"embed_pos.embedding_weight", {l, d}});
+  for (int64_t i = 0; i < c.numLayers; ++i) {
+    std::string layer = "L_level.layers." + std::to_string(i) + ".";
+    if (c.mlpT) {
+      const int64_t interT = swigluIntermediate(c.expansion, l);
+      specs.push_back({layer + "mlp_t.gate_up_proj.weight", {2 * interT, l}});
+      specs.push_back({layer + "mlp_t.down_proj.weight", {l, interT}});
+    } else {
+      specs.push_back({layer + "self_attn.qkv_proj.weight", {3 * d, d}});
+      specs.push_back({layer + "self_attn.o_proj.weight", {d, d}});
+    }
+    specs.push_back({layer + "mlp.gate_up_proj.weight", {2 * inter, d}});
+    specs.push_back({layer + "mlp.down_proj.weight", {d, inter}});
+  }
+  specs.push_back({"lm_head.weight", {c.vocabSize, d}});
+  specs.push_back({"q_head.weight", {2, d}});
+  specs.push_back({"q_head.bias", {2}});
+  specs.push_back({"H_init", {d}});
+  specs.push_back({"L_init", {d}});
+  return specs;
+}

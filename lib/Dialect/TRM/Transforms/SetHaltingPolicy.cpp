@@ -1,0 +1,32 @@
+//===- SetHaltingPolicy.cpp - choose fixed or q_halt halting --------------===//
+#include "trm/Dialect/TRM/Transforms/Passes.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMSETHALTINGPOLICY
+#include "trm/Dialect/TRM/Transforms/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+using namespace mlir::trm;
+
+namespace {
+struct SetHaltingPolicyPass
+    : trm::impl::TRMSetHaltingPolicyBase<SetHaltingPolicyPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    std::optional<HaltingPolicy> wanted = symbolizeHaltingPolicy(policy);
+    if (!wanted) {
+      getOperation().emitError("unknown halting policy '")
+          << policy << "' (expected fixed or q_halt)";
+      return signalPassFailure();
+    }
+    getOperation().walk([&](ActOp act) {
+      if (act.getPolicy() == *wanted)
+        return;
+      act.setPolicy(*wanted);
+      ++numLoopsChanged;
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,27 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TRM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.trm_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%trm_src", config.trm_src_root))
+config.substitutions.append(("%golden", os.path.join(config.trm_src_root, "test", "golden")))
+# Debian's python with torch/numpy: only the golden comparisons use it.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "VK_ICD_FILENAMES"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.trm_tools_dir, config.llvm_tools_dir]
+tools = ["trm-opt", "trm-import", "trm-run", "mlir-opt", "spirv-val",
+         ToolSubst("not", unresolved="fatal"), ToolSubst("count", unresolved="fatal")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
