@@ -11,10 +11,14 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
+#include "trm/Conversion/Passes.h"
+#include "trm/Pipelines/Pipelines.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::trm::registerTRMTransformsPasses();
+  mlir::trm::registerTRMConversionPasses();
+  mlir::trm::registerTRMPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

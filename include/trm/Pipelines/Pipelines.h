@@ -1,0 +1,24 @@
+//===- Pipelines.h - whole trm compilation pipelines --------------*- C++ -*-===//
+#ifndef TRM_PIPELINES_PIPELINES_H
+#define TRM_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LLVM.h"
+
+namespace mlir::trm {
+/// trm -> linalg on tensors -> bufferized loops -> LLVM dialect, ready for
+/// the JIT. Exactly what `trm-run --device cpu` runs; `trm-opt
+/// --trm-to-llvm-pipeline` reproduces it.
+LogicalResult buildTRMToLLVMPipeline(OpPassManager &pm);
+
+/// Registers every pass the pipelines name (upstream and trm).
+void registerTRMPipelinePasses();
+
+/// The textual form of the same pipeline (for docs and error messages).
+std::string getTRMToLLVMPipelineText();
+
+/// Registers the named pipelines with the global pass registry.
+void registerTRMPipelines();
+} // namespace mlir::trm
+
+#endif

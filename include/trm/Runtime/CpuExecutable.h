@@ -1,0 +1,52 @@
+//===- CpuExecutable.h - a trm model compiled for the host CPU ----*- C++ -*-===//
+//
+// Lowers a trm module with the trm-to-llvm pipeline, JIT-compiles it and
+// calls its entry with caller-owned buffers. The runtime only moves data: all
+// model arithmetic is in the generated code.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TRM_RUNTIME_CPUEXECUTABLE_H
+#define TRM_RUNTIME_CPUEXECUTABLE_H
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "trm/Runtime/ModelSignature.h"
+
+#include <memory>
+
+namespace mlir::trm {
+
+/// Host buffers of one batch: inputs, the packed weights and every output.
+struct BatchBuffers {
+  std::vector<int32_t> tokens;         // [B, S]
+  std::vector<int32_t> puzzleIds;      // [B]
+  std::vector<int32_t> predictions;    // [B, S]
+  std::vector<float> logits;           // [B, S, V]
+  std::vector<float> stepQLogits;      // [B, K, 2]
+  std::vector<int32_t> steps;          // [B]
+  std::vector<int32_t> stepPredictions; // [B, K, S]
+
+  explicit BatchBuffers(const ModelSignature &sig);
+};
+
+class CpuExecutable {
+public:
+  /// Compiles `module` (trm dialect, entry `sig.entry`) to native code. The
+  /// module is lowered in place; `pm` carries the pass-manager CLI options
+  /// (--mlir-timing, --mlir-print-ir-*).
+  static llvm::Expected<std::unique_ptr<CpuExecutable>>
+  compile(ModuleOp module, const ModelSignature &sig, PassManager &pm);
+
+  /// Runs one batch. `weights` is packed by sig.weightTable.
+  llvm::Error run(const std::vector<float> &weights, BatchBuffers &buffers);
+
+private:
+  CpuExecutable(std::unique_ptr<ExecutionEngine> engine, ModelSignature sig)
+      : engine(std::move(engine)), sig(std::move(sig)) {}
+  std::unique_ptr<ExecutionEngine> engine;
+  ModelSignature sig;
+};
+
+} // namespace mlir::trm
+
+#endif

@@ -1,0 +1,51 @@
+//===- ModelSignature.h - what a compiled trm entry expects -------*- C++ -*-===//
+#ifndef TRM_RUNTIME_MODELSIGNATURE_H
+#define TRM_RUNTIME_MODELSIGNATURE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+class PassManager;
+}
+
+namespace mlir::trm {
+
+/// One packed parameter: canonical key, shape, offset in f32 elements.
+struct PackedWeight {
+  std::string key;
+  std::vector<int64_t> shape;
+  int64_t offset = 0;
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+};
+
+/// The shapes of a trm entry function (see ModelBuilder.h) and, once
+/// trm-bind-weights ran, its weight packing table.
+struct ModelSignature {
+  std::string entry = "trm_main";
+  int64_t batch = 0, seqLen = 0, vocab = 0, maxSteps = 0;
+  int64_t numPuzzleIds = 0; // 0: the model has no puzzle embedding
+  int64_t hCycles = 0, lCycles = 0;
+  std::vector<PackedWeight> weightTable;
+  int64_t packedSize = 0;
+
+  /// Reads the entry's types and the module's trm.config attribute.
+  static llvm::Expected<ModelSignature> fromModule(ModuleOp module,
+                                                   llvm::StringRef entry);
+  /// Reads trm.weight_table from the entry after trm-bind-weights.
+  llvm::Error readWeightTable(ModuleOp module);
+  /// Network calls one sample makes per supervision step: T * (n + 1).
+  int64_t callsPerStep() const { return hCycles * (lCycles + 1); }
+};
+
+} // namespace mlir::trm
+
+#endif

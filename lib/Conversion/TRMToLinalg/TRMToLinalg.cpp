@@ -1,0 +1,788 @@
+//===- TRMToLinalg.cpp - lower trm to linalg/tensor/scf on tensors --------===//
+//
+// Structure: the halting loop becomes an scf.while over supervision steps,
+// the deep recursion an scf.for over its T*(n+1) network calls around one
+// copy of the network body; the network's pieces become linalg.matmul
+// (weights are stored [out, in], hence transposed-B maps), contractions and
+// element-wise linalg.generic ops. All arithmetic is f32; reductions
+// (norms, softmax) accumulate in f32 like the reference.
+//
+//===----------------------------------------------------------------------===//
+#include "trm/Conversion/Passes.h"
+#include "trm/Dialect/TRM/IR/TRMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <cmath>
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_CONVERTTRMTOLINALG
+#include "trm/Conversion/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+using namespace mlir::trm;
+
+namespace {
+using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+Value emptyTensor(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape, Type elt) {
+  return tensor::EmptyOp::create(b, shape, elt);
+}
+
+Value filled(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape, TypedAttr value) {
+  Value init = emptyTensor(b, shape, value.getType());
+  Value scalar = arith::ConstantOp::create(b, value);
+  return linalg::FillOp::create(b, scalar, init).getResult(0);
+}
+
+Value f32Const(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// Static slice with unit strides; `resultType` drops unit dimensions.
+Value extractSlice(ImplicitLocOpBuilder &b, Value src,
+                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                   RankedTensorType resultType = {}) {
+  SmallVector<OpFoldResult> o, s, st;
+  for (auto [off, size] : llvm::zip(offsets, sizes)) {
+    o.push_back(b.getIndexAttr(off));
+    s.push_back(b.getIndexAttr(size));
+    st.push_back(b.getIndexAttr(1));
+  }
+  if (resultType)
+    return tensor::ExtractSliceOp::create(b, resultType, src, o, s, st);
+  return tensor::ExtractSliceOp::create(b, src, o, s, st);
+}
+
+/// Affine map over `numDims` loops picking the dims `dims`.
+AffineMap pick(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+/// A linalg.generic with one result; `body` gets the block arguments and
+/// returns the value to yield.
+Value generic(ImplicitLocOpBuilder &b, ValueRange inputs, Value init,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto op = linalg::GenericOp::create(
+      b, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location loc, ValueRange args) {
+        linalg::YieldOp::create(nb, loc, body(nb, loc, args));
+      });
+  return op.getResult(0);
+}
+
+/// Element-wise op over same-shaped tensors.
+Value elementwise(ImplicitLocOpBuilder &b, ValueRange inputs,
+                  function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(inputs.front().getType());
+  unsigned rank = type.getRank();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps(inputs.size() + 1, id);
+  SmallVector<IteratorType> iters(rank, kPar);
+  return generic(b, inputs,
+                 emptyTensor(b, type.getShape(), type.getElementType()), maps,
+                 iters, body);
+}
+
+Value addTensors(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
+  return elementwise(b, {lhs, rhs}, [](OpBuilder &nb, Location loc,
+                                       ValueRange a) -> Value {
+    return arith::AddFOp::create(nb, loc, a[0], a[1]);
+  });
+}
+
+/// x [M, K] times w [N, K] transposed: [M, N].
+Value matmulTransposedB(ImplicitLocOpBuilder &b, Value x, Value w) {
+  int64_t m = shapeOf(x)[0], n = shapeOf(w)[0];
+  Value acc = filled(b, {m, n}, b.getF32FloatAttr(0));
+  return linalg::MatmulTransposeBOp::create(
+             b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{x, w}, ValueRange{acc})
+      ->getResult(0);
+}
+
+/// x [B, L, K] through a bias-free linear layer w [N, K]: [B, L, N].
+Value linear(ImplicitLocOpBuilder &b, Value x, Value w) {
+  ArrayRef<int64_t> s = shapeOf(x);
+  int64_t n = shapeOf(w)[0];
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}, {2}};
+  Value flat = tensor::CollapseShapeOp::create(b, x, reassoc);
+  Value out = matmulTransposedB(b, flat, w);
+  auto outType = RankedTensorType::get({s[0], s[1], n}, b.getF32Type());
+  return tensor::ExpandShapeOp::create(b, outType, out, reassoc);
+}
+
+/// silu(g) * u for g = gu[..., :I], u = gu[..., I:] along axis `axis`.
+Value swigluGate(ImplicitLocOpBuilder &b, Value gu, unsigned axis) {
+  ArrayRef<int64_t> s = shapeOf(gu);
+  int64_t inter = s[axis] / 2;
+  SmallVector<int64_t> sizes(s.begin(), s.end());
+  sizes[axis] = inter;
+  SmallVector<int64_t> offsets(s.size(), 0);
+  Value g = extractSlice(b, gu, offsets, sizes);
+  offsets[axis] = inter;
+  Value u = extractSlice(b, gu, offsets, sizes);
+  return elementwise(b, {g, u}, [](OpBuilder &nb, Location loc,
+                                   ValueRange a) -> Value {
+    // silu(g) = g / (1 + exp(-g))
+    Value neg = arith::NegFOp::create(nb, loc, a[0]);
+    Value e = math::ExpOp::create(nb, loc, neg);
+    Value den = arith::AddFOp::create(nb, loc, f32Const(nb, loc, 1.0), e);
+    Value silu = arith::DivFOp::create(nb, loc, a[0], den);
+    return arith::MulFOp::create(nb, loc, silu, a[1]);
+  });
+}
+
+/// Sum over `axis` of f(x): a tensor without that axis.
+Value reduceAxis(ImplicitLocOpBuilder &b, Value x, unsigned axis, TypedAttr init,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> step) {
+  ArrayRef<int64_t> s = shapeOf(x);
+  unsigned rank = s.size();
+  SmallVector<int64_t> outShape;
+  SmallVector<unsigned> outDims;
+  SmallVector<IteratorType> iters;
+  for (unsigned d = 0; d < rank; ++d) {
+    iters.push_back(d == axis ? kRed : kPar);
+    if (d != axis) {
+      outShape.push_back(s[d]);
+      outDims.push_back(d);
+    }
+  }
+  MLIRContext *ctx = b.getContext();
+  return generic(b, {x}, filled(b, outShape, init),
+                 {b.getMultiDimIdentityMap(rank), pick(ctx, rank, outDims)},
+                 iters, [&](OpBuilder &nb, Location loc, ValueRange a) {
+                   return step(nb, loc, a[0], a[1]);
+                 });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns for the network's pieces
+//===----------------------------------------------------------------------===//
+
+struct EmbedLowering : OpRewritePattern<EmbedOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbedOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ArrayRef<int64_t> out = shapeOf(op.getResult());
+    const int64_t prefix = op.getPrefixLen(), hidden = out[2];
+    Value tokens = op.getTokens(), table = op.getEmbedTokens();
+    Value ids = op.getPuzzleIds(), puzzle = op.getPuzzleEmb(),
+          positions = op.getEmbedPos();
+    Value init = emptyTensor(b, out, b.getF32Type());
+    Value result = generic(
+        b, {}, init, {b.getMultiDimIdentityMap(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location loc, ValueRange) -> Value {
+          Value bi = linalg::IndexOp::create(nb, loc, 0);
+          Value p = linalg::IndexOp::create(nb, loc, 1);
+          Value d = linalg::IndexOp::create(nb, loc, 2);
+          Value prefixC = indexConst(nb, loc, prefix);
+          Value zero = indexConst(nb, loc, 0);
+          // Token rows; prefix positions read token 0 and are replaced below.
+          Value isToken = arith::CmpIOp::create(
+              nb, loc, arith::CmpIPredicate::sge, p, prefixC);
+          Value tp = arith::SelectOp::create(
+              nb, loc, isToken, arith::SubIOp::create(nb, loc, p, prefixC),
+              zero);
+          Value tok = tensor::ExtractOp::create(nb, loc, tokens,
+                                                ValueRange{bi, tp});
+          Value row = arith::IndexCastOp::create(nb, loc, nb.getIndexType(),
+                                                 tok);
+          Value v = tensor::ExtractOp::create(nb, loc, table,
+                                              ValueRange{row, d});
+          if (puzzle) {
+            // Prefix position p holds puzzle_emb[id][p*D + d], zero past ndim.
+            int64_t ndim = shapeOf(puzzle)[1];
+            Value flat = arith::AddIOp::create(
+                nb, loc,
+                arith::MulIOp::create(nb, loc, p, indexConst(nb, loc, hidden)),
+                d);
+            Value last = indexConst(nb, loc, ndim - 1);
+            Value inRange = arith::CmpIOp::create(
+                nb, loc, arith::CmpIPredicate::ult, flat,
+                indexConst(nb, loc, ndim));
+            Value col = arith::SelectOp::create(nb, loc, inRange, flat, last);
+            Value id = tensor::ExtractOp::create(nb, loc, ids, ValueRange{bi});
+            Value idRow = arith::IndexCastOp::create(nb, loc,
+                                                     nb.getIndexType(), id);
+            Value pv = tensor::ExtractOp::create(nb, loc, puzzle,
+                                                 ValueRange{idRow, col});
+            pv = arith::SelectOp::create(nb, loc, inRange, pv,
+                                         f32Const(nb, loc, 0.0));
+            v = arith::SelectOp::create(nb, loc, isToken, v, pv);
+          }
+          if (positions) {
+            Value pos = tensor::ExtractOp::create(nb, loc, positions,
+                                                  ValueRange{p, d});
+            v = arith::MulFOp::create(nb, loc, f32Const(nb, loc, 0.707106781),
+                                      arith::AddFOp::create(nb, loc, v, pos));
+          }
+          return arith::MulFOp::create(
+              nb, loc, v, f32Const(nb, loc, std::sqrt(double(hidden))));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct InitStateLowering : OpRewritePattern<InitStateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(InitStateOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ArrayRef<int64_t> out = shapeOf(op.getResult());
+    Value result = generic(
+        b, {op.getInit()}, emptyTensor(b, out, b.getF32Type()),
+        {pick(b.getContext(), 3, {2}), b.getMultiDimIdentityMap(3)},
+        {kPar, kPar, kPar},
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ResidualNormLowering : OpRewritePattern<ResidualNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ResidualNormOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    unsigned axis = op.getAxis();
+    ArrayRef<int64_t> s = shapeOf(op.getResult());
+    unsigned rank = s.size();
+    Value sum = addTensors(b, op.getInput(), op.getBranch());
+    Value squares = reduceAxis(
+        b, sum, axis, b.getF32FloatAttr(0),
+        [](OpBuilder &nb, Location loc, Value x, Value acc) -> Value {
+          return arith::AddFOp::create(
+              nb, loc, acc, arith::MulFOp::create(nb, loc, x, x));
+        });
+    SmallVector<unsigned> keep;
+    for (unsigned d = 0; d < rank; ++d)
+      if (d != axis)
+        keep.push_back(d);
+    double invCount = 1.0 / double(s[axis]);
+    double eps = op.getEpsilon().convertToDouble();
+    Value result = generic(
+        b, {sum, squares}, emptyTensor(b, s, b.getF32Type()),
+        {b.getMultiDimIdentityMap(rank), pick(b.getContext(), rank, keep),
+         b.getMultiDimIdentityMap(rank)},
+        SmallVector<IteratorType>(rank, kPar),
+        [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+          Value mean = arith::MulFOp::create(nb, loc, a[1],
+                                             f32Const(nb, loc, invCount));
+          Value r = math::RsqrtOp::create(
+              nb, loc, arith::AddFOp::create(nb, loc, mean,
+                                             f32Const(nb, loc, eps)));
+          return arith::MulFOp::create(nb, loc, a[0], r);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SwiGLULowering : OpRewritePattern<SwiGLUOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SwiGLUOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value h = op.getHidden(), gateUp = op.getGateUpWeight(),
+          down = op.getDownWeight();
+    if (op.getMix() == MixAxis::Features) {
+      Value act = swigluGate(b, linear(b, h, gateUp), 2);
+      rewriter.replaceOp(op, linear(b, act, down));
+      return success();
+    }
+    // Token mixing in the [B, N, D] layout: G[b,n,d] = sum_l W[n,l] h[b,l,d]
+    // and out[b,l,d] = sum_i down[l,i] act[b,i,d]; no transposes needed.
+    ArrayRef<int64_t> s = shapeOf(h);
+    int64_t batch = s[0], len = s[1], hidden = s[2];
+    int64_t twoInter = shapeOf(gateUp)[0];
+    MLIRContext *ctx = b.getContext();
+    auto mac = [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+      return arith::AddFOp::create(nb, loc, a[2],
+                                   arith::MulFOp::create(nb, loc, a[0], a[1]));
+    };
+    // Loops (b, n, d, l).
+    Value g = generic(b, {gateUp, h},
+                      filled(b, {batch, twoInter, hidden}, b.getF32FloatAttr(0)),
+                      {pick(ctx, 4, {1, 3}), pick(ctx, 4, {0, 3, 2}),
+                       pick(ctx, 4, {0, 1, 2})},
+                      {kPar, kPar, kPar, kRed}, mac);
+    Value act = swigluGate(b, g, 1);
+    // Loops (b, l, d, i).
+    Value out = generic(b, {down, act},
+                        filled(b, {batch, len, hidden}, b.getF32FloatAttr(0)),
+                        {pick(ctx, 4, {1, 3}), pick(ctx, 4, {0, 3, 2}),
+                         pick(ctx, 4, {0, 1, 2})},
+                        {kPar, kPar, kPar, kRed}, mac);
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct AttentionLowering : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// Rotary embedding over [B, L, H, hd]: x*cos + rotate_half(x)*sin with
+  /// angle = p * theta^(-2i/hd), i = j mod hd/2 (computed in f32 like the
+  /// reference's cached tables).
+  static Value rope(ImplicitLocOpBuilder &b, Value x, double theta) {
+    ArrayRef<int64_t> s = shapeOf(x);
+    int64_t headDim = s[3], half = headDim / 2;
+    return generic(
+        b, {x}, emptyTensor(b, s, b.getF32Type()),
+        {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
+        {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+          Value bi = linalg::IndexOp::create(nb, loc, 0);
+          Value p = linalg::IndexOp::create(nb, loc, 1);
+          Value h = linalg::IndexOp::create(nb, loc, 2);
+          Value j = linalg::IndexOp::create(nb, loc, 3);
+          Value halfC = indexConst(nb, loc, half);
+          Value first = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult,
+                                              j, halfC);
+          Value i = arith::RemUIOp::create(nb, loc, j, halfC);
+          // inv_freq = 1 / theta^(2i/hd), as the reference computes it.
+          Value iF = arith::UIToFPOp::create(
+              nb, loc, nb.getF32Type(),
+              arith::IndexCastUIOp::create(nb, loc, nb.getI32Type(), i));
+          Value expo = arith::MulFOp::create(
+              nb, loc, iF, f32Const(nb, loc, 2.0 / double(headDim)));
+          Value denom = math::PowFOp::create(nb, loc, f32Const(nb, loc, theta),
+                                             expo);
+          Value invFreq =
+              arith::DivFOp::create(nb, loc, f32Const(nb, loc, 1.0), denom);
+          Value pF = arith::UIToFPOp::create(
+              nb, loc, nb.getF32Type(),
+              arith::IndexCastUIOp::create(nb, loc, nb.getI32Type(), p));
+          Value angle = arith::MulFOp::create(nb, loc, pF, invFreq);
+          Value cosA = math::CosOp::create(nb, loc, angle);
+          Value sinA = math::SinOp::create(nb, loc, angle);
+          // rotate_half: first half takes -x[j + half], second x[j - half].
+          Value partnerIdx = arith::SelectOp::create(
+              nb, loc, first, arith::AddIOp::create(nb, loc, j, halfC),
+              arith::SubIOp::create(nb, loc, j, halfC));
+          Value partner = tensor::ExtractOp::create(
+              nb, loc, x, ValueRange{bi, p, h, partnerIdx});
+          Value rotated = arith::SelectOp::create(
+              nb, loc, first, arith::NegFOp::create(nb, loc, partner),
+              partner);
+          return arith::AddFOp::create(
+              nb, loc, arith::MulFOp::create(nb, loc, a[0], cosA),
+              arith::MulFOp::create(nb, loc, rotated, sinA));
+        });
+  }
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    MLIRContext *ctx = b.getContext();
+    ArrayRef<int64_t> s = shapeOf(op.getHidden());
+    const int64_t batch = s[0], len = s[1], hidden = s[2];
+    const int64_t heads = op.getNumHeads(), headDim = hidden / heads;
+    Value qkv = linear(b, op.getHidden(), op.getQkvWeight());
+    auto split = RankedTensorType::get({batch, len, 3, heads, headDim},
+                                       b.getF32Type());
+    Value qkv5 = tensor::ExpandShapeOp::create(
+        b, split, qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+    auto headType =
+        RankedTensorType::get({batch, len, heads, headDim}, b.getF32Type());
+    auto part = [&](int64_t which) -> Value {
+      return extractSlice(b, qkv5, {0, 0, which, 0, 0},
+                          {batch, len, 1, heads, headDim}, headType);
+    };
+    Value q = part(0), k = part(1), v = part(2);
+    if (std::optional<APFloat> theta = op.getRopeTheta()) {
+      q = rope(b, q, theta->convertToDouble());
+      k = rope(b, k, theta->convertToDouble());
+    }
+    auto mac = [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+      return arith::AddFOp::create(nb, loc, a[2],
+                                   arith::MulFOp::create(nb, loc, a[0], a[1]));
+    };
+    // scores[b,h,i,j] = sum_d q[b,i,h,d] k[b,j,h,d]; loops (b,h,i,j,d).
+    Value scores = generic(
+        b, {q, k}, filled(b, {batch, heads, len, len}, b.getF32FloatAttr(0)),
+        {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 3, 1, 4}),
+         pick(ctx, 5, {0, 1, 2, 3})},
+        {kPar, kPar, kPar, kPar, kRed}, mac);
+    // Softmax over j of scores / sqrt(hd).
+    double scale = 1.0 / std::sqrt(double(headDim));
+    Value maxes = reduceAxis(
+        b, scores, 3,
+        b.getF32FloatAttr(-std::numeric_limits<float>::infinity()),
+        [](OpBuilder &nb, Location loc, Value x, Value acc) -> Value {
+          return arith::MaximumFOp::create(nb, loc, acc, x);
+        });
+    AffineMap id4 = b.getMultiDimIdentityMap(4);
+    AffineMap row = pick(ctx, 4, {0, 1, 2});
+    Value exps = generic(
+        b, {scores, maxes},
+        emptyTensor(b, {batch, heads, len, len}, b.getF32Type()),
+        {id4, row, id4}, {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+          Value shifted = arith::SubFOp::create(nb, loc, a[0], a[1]);
+          return math::ExpOp::create(
+              nb, loc,
+              arith::MulFOp::create(nb, loc, shifted, f32Const(nb, loc, scale)));
+        });
+    Value sums = reduceAxis(
+        b, exps, 3, b.getF32FloatAttr(0),
+        [](OpBuilder &nb, Location loc, Value x, Value acc) -> Value {
+          return arith::AddFOp::create(nb, loc, acc, x);
+        });
+    Value probs = generic(
+        b, {exps, sums},
+        emptyTensor(b, {batch, heads, len, len}, b.getF32Type()),
+        {id4, row, id4}, {kPar, kPar, kPar, kPar},
+        [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+          return arith::DivFOp::create(nb, loc, a[0], a[1]);
+        });
+    // ctx[b,i,h,d] = sum_j probs[b,h,i,j] v[b,j,h,d]; loops (b,i,h,d,j).
+    Value attn = generic(
+        b, {probs, v},
+        filled(b, {batch, len, heads, headDim}, b.getF32FloatAttr(0)),
+        {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 4, 2, 3}),
+         pick(ctx, 5, {0, 1, 2, 3})},
+        {kPar, kPar, kPar, kPar, kRed}, mac);
+    Value merged = tensor::CollapseShapeOp::create(
+        b, attn, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    rewriter.replaceOp(op, linear(b, merged, op.getOWeight()));
+    return success();
+  }
+};
+
+struct LMHeadLowering : OpRewritePattern<LMHeadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LMHeadOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ArrayRef<int64_t> s = shapeOf(op.getAnswer());
+    int64_t prefix = op.getPrefixLen();
+    Value tokens = extractSlice(b, op.getAnswer(), {0, prefix, 0},
+                                {s[0], s[1] - prefix, s[2]});
+    rewriter.replaceOp(op, linear(b, tokens, op.getWeight()));
+    return success();
+  }
+};
+
+struct QHeadLowering : OpRewritePattern<QHeadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QHeadOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ArrayRef<int64_t> s = shapeOf(op.getAnswer());
+    auto firstType = RankedTensorType::get({s[0], s[2]}, b.getF32Type());
+    Value first =
+        extractSlice(b, op.getAnswer(), {0, 0, 0}, {s[0], 1, s[2]}, firstType);
+    Value q = matmulTransposedB(b, first, op.getWeight());
+    Value result = generic(
+        b, {q, op.getBias()}, emptyTensor(b, {s[0], 2}, b.getF32Type()),
+        {b.getMultiDimIdentityMap(2), pick(b.getContext(), 2, {1}),
+         b.getMultiDimIdentityMap(2)},
+        {kPar, kPar}, [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, loc, a[0], a[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// First index of the maximum along the last axis.
+Value argmax(ImplicitLocOpBuilder &b, Value logits, Type indexType) {
+  ArrayRef<int64_t> s = shapeOf(logits);
+  unsigned rank = s.size();
+  SmallVector<int64_t> outShape(s.drop_back());
+  SmallVector<unsigned> outDims;
+  SmallVector<IteratorType> iters(rank - 1, kPar);
+  iters.push_back(kRed);
+  for (unsigned d = 0; d + 1 < rank; ++d)
+    outDims.push_back(d);
+  AffineMap outMap = pick(b.getContext(), rank, outDims);
+  Value maxInit = filled(
+      b, outShape, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  Value idxInit = filled(b, outShape, b.getIntegerAttr(indexType, 0));
+  auto op = linalg::GenericOp::create(
+      b, TypeRange{maxInit.getType(), idxInit.getType()}, ValueRange{logits},
+      ValueRange{maxInit, idxInit},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), outMap, outMap},
+      iters, [&](OpBuilder &nb, Location loc, ValueRange a) {
+        Value j = linalg::IndexOp::create(nb, loc, rank - 1);
+        Value jInt = arith::IndexCastOp::create(nb, loc, indexType, j);
+        // Strictly greater keeps the first maximum, like torch.argmax.
+        Value greater = arith::CmpFOp::create(
+            nb, loc, arith::CmpFPredicate::OGT, a[0], a[1]);
+        Value newMax = arith::SelectOp::create(nb, loc, greater, a[0], a[1]);
+        Value newIdx = arith::SelectOp::create(nb, loc, greater, jInt, a[2]);
+        linalg::YieldOp::create(nb, loc, ValueRange{newMax, newIdx});
+      });
+  return op.getResult(1);
+}
+
+struct ArgmaxLowering : OpRewritePattern<ArgmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ArgmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, argmax(b, op.getLogits(),
+                                  op.getResult().getType().getElementType()));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Recursion and halting
+//===----------------------------------------------------------------------===//
+
+/// Clones the single block of `region` at the builder's insertion point with
+/// its arguments bound to `args`; returns the values its terminator yields.
+SmallVector<Value> inlineBody(OpBuilder &b, Region &region, ValueRange args) {
+  Block &block = region.front();
+  IRMapping mapping;
+  mapping.map(block.getArguments(), args);
+  for (Operation &op : block.without_terminator())
+    b.clone(op, mapping);
+  SmallVector<Value> results;
+  for (Value v : block.getTerminator()->getOperands())
+    results.push_back(mapping.lookupOrDefault(v));
+  return results;
+}
+
+struct DeepRecursionLowering : OpRewritePattern<DeepRecursionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DeepRecursionOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    const int64_t n = op.getLCycles(), perCycle = n + 1;
+    const int64_t calls = op.getHCycles() * perCycle;
+    Value x = op.getInput();
+    // Call c of each cycle of n+1: c < n updates the latent from
+    // (latent, answer + x), c == n updates the answer from (answer, latent).
+    auto loop = scf::ForOp::create(
+        b, indexConst(b, b.getLoc(), 0), indexConst(b, b.getLoc(), calls),
+        indexConst(b, b.getLoc(), 1),
+        ValueRange{op.getAnswer(), op.getLatent()},
+        [&](OpBuilder &nb, Location loc, Value iv, ValueRange carried) {
+          ImplicitLocOpBuilder lb(loc, nb);
+          Value y = carried[0], z = carried[1];
+          Value c = arith::RemUIOp::create(lb, iv, indexConst(lb, loc, perCycle));
+          Value latentCall = arith::CmpIOp::create(
+              lb, arith::CmpIPredicate::ult, c, indexConst(lb, loc, n));
+          auto inputs = scf::IfOp::create(
+              lb, latentCall,
+              [&](OpBuilder &tb, Location tl) {
+                ImplicitLocOpBuilder ib(tl, tb);
+                scf::YieldOp::create(ib, ValueRange{z, addTensors(ib, y, x)});
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, ValueRange{y, z});
+              });
+          Value out = inlineBody(lb, op.getNetwork(), inputs.getResults())[0];
+          auto next = scf::IfOp::create(
+              lb, latentCall,
+              [&](OpBuilder &tb, Location tl) {
+                scf::YieldOp::create(tb, tl, ValueRange{y, out});
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, ValueRange{out, z});
+              });
+          scf::YieldOp::create(lb, next.getResults());
+        });
+    rewriter.replaceOp(op, loop.getResults());
+    return success();
+  }
+};
+
+struct ActLowering : OpRewritePattern<ActOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ActOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    MLIRContext *ctx = b.getContext();
+    ArrayRef<int64_t> logitsShape = shapeOf(op.getLogits());
+    const int64_t batch = logitsShape[0], seq = logitsShape[1],
+                  vocab = logitsShape[2], maxSteps = op.getMaxSteps();
+    const bool qHalt = op.getPolicy() == HaltingPolicy::QHalt;
+    Type i1 = b.getI1Type();
+    Type predElt = op.getStepPredictions().getType().getElementType();
+    Type stepsElt = op.getSteps().getType().getElementType();
+
+    SmallVector<Value> inits = {
+        indexConst(b, b.getLoc(), 0),
+        op.getAnswer(),
+        op.getLatent(),
+        filled(b, {batch, seq, vocab}, b.getF32FloatAttr(0)),
+        filled(b, {batch, maxSteps, 2}, b.getF32FloatAttr(0)),
+        filled(b, {batch, maxSteps, seq}, b.getIntegerAttr(predElt, -1)),
+        filled(b, {batch}, b.getIntegerAttr(stepsElt, 0)),
+        filled(b, {batch}, b.getIntegerAttr(i1, 0)),
+    };
+    SmallVector<Type> types;
+    for (Value v : inits)
+      types.push_back(v.getType());
+    SmallVector<Location> locs(types.size(), b.getLoc());
+
+    auto loop = scf::WhileOp::create(b, types, inits);
+    // Before: continue while steps remain and some sample has not halted.
+    {
+      Block *before = b.createBlock(&loop.getBefore(), {}, types, locs);
+      b.setInsertionPointToStart(before);
+      Value k = before->getArgument(0), halted = before->getArgument(7);
+      Value stepsLeft = arith::CmpIOp::create(
+          b, arith::CmpIPredicate::ult, k, indexConst(b, b.getLoc(), maxSteps));
+      Value allHalted = reduceAxis(
+          b, halted, 0, b.getIntegerAttr(i1, 1),
+          [](OpBuilder &nb, Location loc, Value x, Value acc) -> Value {
+            return arith::AndIOp::create(nb, loc, acc, x);
+          });
+      Value all = tensor::ExtractOp::create(b, allHalted, ValueRange{});
+      Value someActive = arith::XOrIOp::create(
+          b, all, arith::ConstantOp::create(b, b.getIntegerAttr(i1, 1)));
+      Value more = arith::AndIOp::create(b, stepsLeft, someActive);
+      scf::ConditionOp::create(b, more, before->getArguments());
+    }
+    // After: one supervision step, then record each active sample's outputs.
+    {
+      Block *after = b.createBlock(&loop.getAfter(), {}, types, locs);
+      b.setInsertionPointToStart(after);
+      Value k = after->getArgument(0);
+      Value finalLogits = after->getArgument(3), stepQ = after->getArgument(4),
+            stepPreds = after->getArgument(5), steps = after->getArgument(6),
+            halted = after->getArgument(7);
+      SmallVector<Value> stepOut = inlineBody(
+          b, op.getStep(), {after->getArgument(1), after->getArgument(2)});
+      Value logits = stepOut[2], q = stepOut[3];
+      Value preds = argmax(b, logits, predElt);
+
+      AffineMap perSample3 = pick(ctx, 3, {0});
+      AffineMap id3 = b.getMultiDimIdentityMap(3);
+      AffineMap id2 = b.getMultiDimIdentityMap(2);
+      AffineMap perSample2 = pick(ctx, 2, {0});
+      auto keepIfHalted = [](OpBuilder &nb, Location loc,
+                             ValueRange a) -> Value {
+        // a = (halted, new, old): a halted sample keeps its old value.
+        return arith::SelectOp::create(nb, loc, a[0], a[2], a[1]);
+      };
+      Value newFinal = generic(
+          b, {halted, logits, finalLogits},
+          emptyTensor(b, {batch, seq, vocab}, b.getF32Type()),
+          {perSample3, id3, id3, id3}, {kPar, kPar, kPar}, keepIfHalted);
+      // This step's row of q logits (0 for halted samples) and predictions
+      // (-1 for halted samples).
+      Value qRow = generic(
+          b, {halted, q}, emptyTensor(b, {batch, 2}, b.getF32Type()),
+          {perSample2, id2, id2}, {kPar, kPar},
+          [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+            return arith::SelectOp::create(nb, loc, a[0],
+                                           f32Const(nb, loc, 0.0), a[1]);
+          });
+      Value predRow = generic(
+          b, {halted, preds}, emptyTensor(b, {batch, seq}, predElt),
+          {perSample2, id2, id2}, {kPar, kPar},
+          [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+            Value none = arith::ConstantOp::create(
+                nb, loc, nb.getIntegerAttr(predElt, -1));
+            return arith::SelectOp::create(nb, loc, a[0], none, a[1]);
+          });
+      auto insertRow = [&](Value row, Value into, int64_t width) -> Value {
+        // Insert [B, width] as row k of [B, K, width].
+        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), k,
+                                             b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(batch),
+                                           b.getIndexAttr(1),
+                                           b.getIndexAttr(width)};
+        SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+        return tensor::InsertSliceOp::create(b, row, into, offsets, sizes,
+                                             strides);
+      };
+      Value newStepQ = insertRow(qRow, stepQ, 2);
+      Value newStepPreds = insertRow(predRow, stepPreds, seq);
+      Value kNext = arith::AddIOp::create(b, k, indexConst(b, b.getLoc(), 1));
+      Value kNextInt = arith::IndexCastOp::create(b, stepsElt, kNext);
+      AffineMap id1 = b.getMultiDimIdentityMap(1);
+      Value newSteps = generic(
+          b, {halted, steps}, emptyTensor(b, {batch}, stepsElt),
+          {id1, id1, id1}, {kPar},
+          [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+            return arith::SelectOp::create(nb, loc, a[0], a[1], kNextInt);
+          });
+      Value newHalted = halted;
+      if (qHalt) {
+        // q_halt is column 0; a sample halts after the first step with
+        // q_halt > 0.
+        Value qHaltCol =
+            extractSlice(b, q, {0, 0}, {batch, 1},
+                         RankedTensorType::get({batch}, b.getF32Type()));
+        newHalted = generic(
+            b, {halted, qHaltCol}, emptyTensor(b, {batch}, i1),
+            {id1, id1, id1}, {kPar},
+            [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+              Value positive = arith::CmpFOp::create(
+                  nb, loc, arith::CmpFPredicate::OGT, a[1],
+                  f32Const(nb, loc, 0.0));
+              return arith::OrIOp::create(nb, loc, a[0], positive);
+            });
+      }
+      scf::YieldOp::create(b, ValueRange{kNext, stepOut[0], stepOut[1],
+                                         newFinal, newStepQ, newStepPreds,
+                                         newSteps, newHalted});
+    }
+    rewriter.replaceOp(op, {loop.getResult(3), loop.getResult(4),
+                            loop.getResult(5), loop.getResult(6)});
+    return success();
+  }
+};
+
+struct ConvertTRMToLinalgPass
+    : trm::impl::ConvertTRMToLinalgBase<ConvertTRMToLinalgPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateTRMToLinalgConversionPatterns(patterns);
+    GreedyRewriteConfig config;
+    config.setUseTopDownTraversal(true);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+    WalkResult left = getOperation().walk([](Operation *op) {
+      if (!isa<TRMDialect>(op->getDialect()))
+        return WalkResult::advance();
+      op->emitOpError(isa<WeightOp>(op)
+                          ? "is not bound: run trm-bind-weights first"
+                          : "was not lowered");
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void mlir::trm::populateTRMToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<EmbedLowering, InitStateLowering, ResidualNormLowering,
+               SwiGLULowering, AttentionLowering, LMHeadLowering,
+               QHeadLowering, ArgmaxLowering, DeepRecursionLowering,
+               ActLowering>(patterns.getContext());
+}

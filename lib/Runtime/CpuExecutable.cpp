@@ -1,0 +1,103 @@
+//===- CpuExecutable.cpp - JIT a trm module and call it -------------------===//
+#include "trm/Runtime/CpuExecutable.h"
+#include "trm/Pipelines/Pipelines.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+
+#ifndef TRM_C_RUNNER_UTILS
+#define TRM_C_RUNNER_UTILS "libmlir_c_runner_utils.so"
+#endif
+
+using namespace mlir;
+using namespace mlir::trm;
+
+BatchBuffers::BatchBuffers(const ModelSignature &s)
+    : tokens(s.batch * s.seqLen), puzzleIds(s.batch),
+      predictions(s.batch * s.seqLen), logits(s.batch * s.seqLen * s.vocab),
+      stepQLogits(s.batch * s.maxSteps * 2), steps(s.batch),
+      stepPredictions(s.batch * s.maxSteps * s.seqLen) {}
+
+llvm::Expected<std::unique_ptr<CpuExecutable>>
+CpuExecutable::compile(ModuleOp module, const ModelSignature &signature,
+                       PassManager &pm) {
+  if (failed(buildTRMToLLVMPipeline(pm)) || failed(pm.run(module)))
+    return llvm::createStringError("lowering with the trm-to-llvm pipeline "
+                                   "failed (see the diagnostics above)");
+  ModelSignature sig = signature;
+  if (llvm::Error err = sig.readWeightTable(module))
+    return std::move(err);
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+
+  ExecutionEngineOptions options;
+  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
+                                               /*sizeLevel=*/0,
+                                               /*targetMachine=*/nullptr);
+  options.transformer = transformer;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // memrefCopy for non-contiguous copies lives in MLIR's C runner utils.
+  SmallVector<StringRef> libs = {TRM_C_RUNNER_UTILS};
+  options.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine)
+    return engine.takeError();
+  return std::unique_ptr<CpuExecutable>(
+      new CpuExecutable(std::move(*engine), std::move(sig)));
+}
+
+namespace {
+/// A ranked memref descriptor {allocated, aligned, offset, sizes, strides}
+/// of any rank, laid out as the LLVM lowering expects.
+class Descriptor {
+public:
+  Descriptor(void *data, ArrayRef<int64_t> shape) {
+    words.resize(3 + 2 * shape.size());
+    std::memcpy(&words[0], &data, sizeof(void *));
+    std::memcpy(&words[1], &data, sizeof(void *));
+    words[2] = 0;
+    int64_t stride = 1;
+    for (int64_t i = shape.size() - 1; i >= 0; --i) {
+      words[3 + i] = shape[i];
+      words[3 + shape.size() + i] = stride;
+      stride *= shape[i];
+    }
+  }
+  void *get() { return words.data(); }
+
+private:
+  std::vector<int64_t> words;
+};
+} // namespace
+
+llvm::Error CpuExecutable::run(const std::vector<float> &weights,
+                               BatchBuffers &buf) {
+  const int64_t b = sig.batch, s = sig.seqLen, v = sig.vocab,
+                k = sig.maxSteps;
+  // Arguments after bufferization: tokens, puzzle ids, packed weights, then
+  // the results as out-parameters in order.
+  std::vector<Descriptor> descs = {
+      Descriptor(buf.tokens.data(), {b, s}),
+      Descriptor(buf.puzzleIds.data(), {b}),
+      Descriptor(const_cast<float *>(weights.data()),
+                 {static_cast<int64_t>(weights.size())}),
+      Descriptor(buf.predictions.data(), {b, s}),
+      Descriptor(buf.logits.data(), {b, s, v}),
+      Descriptor(buf.stepQLogits.data(), {b, k, 2}),
+      Descriptor(buf.steps.data(), {b}),
+      Descriptor(buf.stepPredictions.data(), {b, k, s}),
+  };
+  std::vector<void *> pointers;
+  for (Descriptor &d : descs)
+    pointers.push_back(d.get());
+  std::vector<void *> args;
+  for (void *&p : pointers)
+    args.push_back(&p);
+  return engine->invokePacked("_mlir_ciface_" + sig.entry, args);
+}

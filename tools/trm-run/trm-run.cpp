@@ -1,0 +1,307 @@
+//===- trm-run.cpp - compile and run a trm model --------------------------===//
+//
+//   trm-run MODEL.mlir --device cpu --weights W.safetensors
+//           --input tokens.npy [--puzzle-ids ids.npy] [--halting fixed|q]
+//           [--output-dir DIR] [--trace FILE]
+//
+// Compiles the trm module with the trm-to-llvm pipeline (the pass-manager
+// flags --mlir-timing, --mlir-print-ir-* apply), binds the weights, runs the
+// inputs in batches of the module's static batch size and writes .npy
+// results.
+//
+//===----------------------------------------------------------------------===//
+#include "trm/Dialect/TRM/IR/TRMDialect.h"
+#include "trm/Dialect/TRM/Transforms/Passes.h"
+#include "trm/Runtime/ArrayIO.h"
+#include "trm/Runtime/CpuExecutable.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<trm module .mlir>"));
+static cl::opt<std::string> device("device", cl::desc("cpu | vulkan"),
+                                   cl::init("cpu"));
+static cl::opt<std::string> weightsPath("weights",
+                                        cl::desc("weights (.safetensors)"));
+static cl::opt<std::string> inputPath("input",
+                                      cl::desc("tokens .npy, int [N, S]"));
+static cl::opt<std::string>
+    puzzleIdsPath("puzzle-ids", cl::desc("puzzle identifiers .npy, int [N]"));
+static cl::opt<std::string> halting("halting",
+                                    cl::desc("fixed (all steps) | q (early "
+                                             "exit when q_halt > 0)"),
+                                    cl::init("fixed"));
+static cl::opt<std::string> outputDir("output-dir",
+                                      cl::desc("directory for result .npy"));
+static cl::opt<std::string> tracePath("trace",
+                                      cl::desc("write the per-step trace"));
+static cl::opt<std::string> entry("entry", cl::desc("entry function"),
+                                  cl::init("trm_main"));
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int fail(llvm::Error err) {
+  llvm::WithColor::error(llvm::errs(), "trm-run")
+      << llvm::toString(std::move(err)) << "\n";
+  return 1;
+}
+llvm::Error error(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// Packs the weight file by the compiled module's table, checking keys and
+/// shapes in both directions.
+llvm::Expected<std::vector<float>> packWeights(const trm::WeightFile &file,
+                                               const trm::ModelSignature &sig,
+                                               llvm::StringRef path) {
+  std::vector<float> packed((sig.packedSize + 15) / 16 * 16, 0.0f);
+  llvm::StringSet<> used;
+  for (const trm::PackedWeight &w : sig.weightTable) {
+    auto it = file.tensors.find(w.key);
+    if (it == file.tensors.end())
+      return error(path + ": missing tensor '" + w.key +
+                   "' that the model needs");
+    if (it->second.shape != w.shape) {
+      std::string got, want;
+      for (int64_t d : it->second.shape)
+        got += std::to_string(d) + ",";
+      for (int64_t d : w.shape)
+        want += std::to_string(d) + ",";
+      return error(path + ": tensor '" + w.key + "' has shape [" +
+                   llvm::StringRef(got).drop_back() + "], the model needs [" +
+                   llvm::StringRef(want).drop_back() + "]");
+    }
+    std::copy(it->second.data.begin(), it->second.data.end(),
+              packed.begin() + w.offset);
+    used.insert(w.key);
+  }
+  for (const auto &entry : file.tensors)
+    if (!used.contains(entry.getKey()))
+      return error(path + ": unexpected tensor '" + entry.getKey() +
+                   "' that the model does not use");
+  return packed;
+}
+
+llvm::Error checkRange(const trm::IntArray &a, int64_t limit,
+                       llvm::StringRef path, llvm::StringRef what) {
+  for (size_t i = 0; i < a.values.size(); ++i)
+    if (a.values[i] < 0 || a.values[i] >= limit)
+      return error(llvm::formatv("{0}: {1} {2} at flat index {3} is out of "
+                                 "range [0, {4})",
+                                 path, what, a.values[i], i, limit));
+  return llvm::Error::success();
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "trm-run: compile and run a TRM\n");
+
+  if (device == "vulkan")
+    return fail(error("--device vulkan: the Vulkan backend is not built yet "
+                      "in this version of trm-run (use --device cpu)"));
+  if (device != "cpu")
+    return fail(error("--device: unknown device '" + device +
+                      "' (cpu or vulkan)"));
+  std::string policy = halting == "q" ? "q_halt" : halting.getValue();
+  if (policy != "fixed" && policy != "q_halt")
+    return fail(error("--halting: unknown policy '" + halting +
+                      "' (fixed or q)"));
+  if (weightsPath.empty() || inputPath.empty())
+    return fail(error("--weights and --input are required"));
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<trm::TRMDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  auto t0 = Clock::now();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelPath, sourceMgr, &context);
+  if (!module)
+    return fail(error(modelPath + ": cannot parse the trm module"));
+  auto sig = trm::ModelSignature::fromModule(*module, entry);
+  if (!sig)
+    return fail(error(modelPath + ": " + llvm::toString(sig.takeError())));
+
+  // Inputs first: a bad input should not cost a compilation.
+  auto tokens = trm::readIntNpy(inputPath);
+  if (!tokens)
+    return fail(tokens.takeError());
+  if (tokens->shape.size() != 2 || tokens->shape[1] != sig->seqLen)
+    return fail(error(llvm::formatv("{0}: tokens must have shape [N, {1}], "
+                                    "got rank {2} with {3} columns",
+                                    inputPath, sig->seqLen,
+                                    tokens->shape.size(),
+                                    tokens->shape.empty() ? 0
+                                                          : tokens->shape.back())));
+  if (llvm::Error err = checkRange(*tokens, sig->vocab, inputPath, "token id"))
+    return fail(std::move(err));
+  const int64_t count = tokens->shape[0];
+  trm::IntArray ids;
+  ids.shape = {count};
+  ids.values.assign(count, 0);
+  if (!puzzleIdsPath.empty()) {
+    auto read = trm::readIntNpy(puzzleIdsPath);
+    if (!read)
+      return fail(read.takeError());
+    if (read->shape != std::vector<int64_t>{count})
+      return fail(error(llvm::formatv("{0}: puzzle ids must have shape [{1}]",
+                                      puzzleIdsPath, count)));
+    ids = std::move(*read);
+  }
+  if (sig->numPuzzleIds > 0)
+    if (llvm::Error err =
+            checkRange(ids, sig->numPuzzleIds, puzzleIdsPath, "puzzle id"))
+      return fail(std::move(err));
+  auto weightFile = trm::readSafetensors(weightsPath);
+  if (!weightFile)
+    return fail(weightFile.takeError());
+  double loadSeconds = secondsSince(t0);
+
+  // Compile.
+  auto t1 = Clock::now();
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail(error("bad pass-manager options"));
+  applyDefaultTimingPassManagerCLOptions(pm);
+  {
+    PassManager policyPm(&context);
+    trm::TRMSetHaltingPolicyOptions opts;
+    opts.policy = policy;
+    policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
+    if (failed(policyPm.run(*module)))
+      return fail(error("cannot set the halting policy"));
+  }
+  auto exe = trm::CpuExecutable::compile(*module, *sig, pm);
+  if (!exe)
+    return fail(exe.takeError());
+  double compileSeconds = secondsSince(t1);
+  if (llvm::Error err = sig->readWeightTable(*module))
+    return fail(std::move(err));
+  auto packed = packWeights(*weightFile, *sig, weightsPath);
+  if (!packed)
+    return fail(packed.takeError());
+
+  // Run in batches of the module's batch size; the last one is padded.
+  const int64_t b = sig->batch, s = sig->seqLen, v = sig->vocab,
+                k = sig->maxSteps;
+  std::vector<int32_t> predictions(count * s), steps(count),
+      stepPredictions(count * k * s);
+  std::vector<float> logits(count * s * v), stepQ(count * k * 2);
+  trm::BatchBuffers buf(*sig);
+  int64_t executedCalls = 0, neededCalls = 0;
+  auto t2 = Clock::now();
+  for (int64_t start = 0; start < count; start += b) {
+    int64_t n = std::min(b, count - start);
+    std::fill(buf.tokens.begin(), buf.tokens.end(), 0);
+    std::fill(buf.puzzleIds.begin(), buf.puzzleIds.end(), 0);
+    for (int64_t i = 0; i < n * s; ++i)
+      buf.tokens[i] = tokens->values[start * s + i];
+    for (int64_t i = 0; i < n; ++i)
+      buf.puzzleIds[i] = ids.values[start + i];
+    if (llvm::Error err = (*exe)->run(*packed, buf))
+      return fail(std::move(err));
+    std::copy_n(buf.predictions.begin(), n * s, predictions.begin() + start * s);
+    std::copy_n(buf.logits.begin(), n * s * v, logits.begin() + start * s * v);
+    std::copy_n(buf.stepQLogits.begin(), n * k * 2, stepQ.begin() + start * k * 2);
+    std::copy_n(buf.steps.begin(), n, steps.begin() + start);
+    std::copy_n(buf.stepPredictions.begin(), n * k * s,
+                stepPredictions.begin() + start * k * s);
+    // The batch loop runs until its last sample halts.
+    int64_t longest = *std::max_element(buf.steps.begin(), buf.steps.end());
+    executedCalls += b * longest * sig->callsPerStep();
+    for (int64_t i = 0; i < n; ++i)
+      neededCalls += buf.steps[i] * sig->callsPerStep();
+  }
+  double runSeconds = secondsSince(t2);
+
+  if (!outputDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+      return fail(error(outputDir + ": " + ec.message()));
+    auto out = [&](llvm::StringRef name) { return outputDir + "/" + name.str(); };
+    llvm::Error err = llvm::joinErrors(
+        trm::writeNpy(out("predictions.npy"), {count, s}, predictions),
+        trm::writeNpy(out("logits.npy"), {count, s, v}, logits));
+    err = llvm::joinErrors(
+        std::move(err),
+        trm::writeNpy(out("q_logits.npy"), {count, k, 2}, stepQ));
+    err = llvm::joinErrors(std::move(err),
+                           trm::writeNpy(out("steps.npy"), {count}, steps));
+    err = llvm::joinErrors(std::move(err),
+                           trm::writeNpy(out("step_predictions.npy"),
+                                         {count, k, s}, stepPredictions));
+    if (err)
+      return fail(std::move(err));
+  }
+  if (!tracePath.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tracePath, ec);
+    if (ec)
+      return fail(error(tracePath + ": " + ec.message()));
+    os << "# trm-run trace: per supervision step, each sample's q_halt, "
+          "sigmoid(q_halt) and prediction\n";
+    for (int64_t i = 0; i < count; ++i) {
+      os << "sample " << i << " steps " << steps[i] << "\n";
+      for (int64_t step = 0; step < steps[i]; ++step) {
+        float q = stepQ[(i * k + step) * 2];
+        os << llvm::formatv("  step {0,2} q_halt {1,10:f4} p_halt {2:f4} "
+                            "prediction ",
+                            step + 1, q, 1.0 / (1.0 + std::exp(-q)));
+        for (int64_t j = 0; j < s; ++j)
+          os << (j ? " " : "") << stepPredictions[(i * k + step) * s + j];
+        os << "\n";
+      }
+    }
+  }
+
+  int64_t fullCalls = count * k * sig->callsPerStep();
+  llvm::outs() << llvm::formatv(
+      "trm-run: {0} samples, batch {1}, device cpu, halting {2}\n", count, b,
+      policy);
+  llvm::outs() << llvm::formatv(
+      "timing: load {0:f3} s, compile {1:f3} s, run {2:f3} s ({3:f2} ms per "
+      "sample)\n",
+      loadSeconds, compileSeconds, runSeconds, 1000.0 * runSeconds / count);
+  double meanSteps = 0;
+  for (int32_t st : steps)
+    meanSteps += st;
+  meanSteps /= count;
+  llvm::outs() << llvm::formatv(
+      "steps: mean {0:f2} of {1}; network calls executed {2}, needed {3}, "
+      "saved {4} of {5} ({6:f1}%)\n",
+      meanSteps, k, executedCalls, neededCalls, fullCalls - executedCalls,
+      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls);
+  return 0;
+}
