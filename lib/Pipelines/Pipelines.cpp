@@ -4,6 +4,7 @@
 
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "trm/Codegen/Passes.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -12,20 +13,28 @@ using namespace mlir;
 // Kept as text so that `trm-opt --trm-to-llvm-pipeline`, `trm-run` and the
 // docs show one and the same list.
 static constexpr const char *kTRMToLLVM =
-    // trm -> linalg/tensor/scf, then simplify and fuse element-wise chains.
+    // trm -> linalg/tensor/scf; weight transposes and rope tables leave the
+    // loops (loop-invariant code motion).
     "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"
-    "canonicalize,cse,"
-    "linalg-fuse-elementwise-ops,canonicalize,cse,"
+    "canonicalize,loop-invariant-code-motion,cse,"
+    // Register tiles + vectors on tensors.
+    "func.func(trm-cpu-tile),canonicalize,"
+    "cse,"
+    "func.func(trm-cpu-vectorize),canonicalize,cse,"
     // Tensors -> buffers; results become caller-provided out-parameters.
     "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-    "canonicalize,func.func(buffer-loop-hoisting),buffer-deallocation-pipeline,"
-    // Structured ops -> loops -> LLVM.
-    "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
+    "cse,canonicalize,func.func(buffer-loop-hoisting),"
+    "func.func(trm-cpu-hoist-vector-transfers),buffer-deallocation-pipeline,"
+    "func.func(trm-cpu-lower-vectors),canonicalize,"
+    // Remaining structured ops -> loops; vectors -> LLVM.
+    "convert-linalg-to-loops,convert-vector-to-scf{full-unroll},"
+    "lower-affine,convert-scf-to-cf,"
     "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+    "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
-    "convert-index-to-llvm,func.func(llvm-request-c-wrappers),"
+    "convert-index-to-llvm,convert-ub-to-llvm,func.func(llvm-request-c-wrappers),"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
 
 std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
@@ -37,6 +46,7 @@ void mlir::trm::registerTRMPipelinePasses() {
     registerAllPasses();
     registerTRMTransformsPasses();
     registerTRMConversionPasses();
+    registerTRMCodegenPasses();
     return true;
   }();
   (void)registered;

@@ -7,17 +7,12 @@
 //===----------------------------------------------------------------------===//
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
-#include "trm/Dialect/TRM/Transforms/Passes.h"
-#include "trm/Conversion/Passes.h"
 #include "trm/Pipelines/Pipelines.h"
 
 int main(int argc, char **argv) {
-  mlir::registerAllPasses();
-  mlir::trm::registerTRMTransformsPasses();
-  mlir::trm::registerTRMConversionPasses();
+  mlir::trm::registerTRMPipelinePasses();
   mlir::trm::registerTRMPipelines();
 
   mlir::DialectRegistry registry;

@@ -112,12 +112,25 @@ Value addTensors(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
   });
 }
 
-/// x [M, K] times w [N, K] transposed: [M, N].
+/// Transposes a 2-D tensor.
+Value transpose2d(ImplicitLocOpBuilder &b, Value w) {
+  ArrayRef<int64_t> s = shapeOf(w);
+  Value init = emptyTensor(b, {s[1], s[0]}, b.getF32Type());
+  return linalg::TransposeOp::create(b, w, init, ArrayRef<int64_t>{1, 0})
+      ->getResult(0);
+}
+
+/// x [M, K] times w [N, K] transposed: [M, N]. Weights are stored [out, in];
+/// the matmul reads them as [in, out] so the output dimension is contiguous
+/// (what a vectorized microkernel wants). The transpose depends only on the
+/// weight, so loop-invariant code motion moves it out of the recursion and
+/// it runs once per call.
 Value matmulTransposedB(ImplicitLocOpBuilder &b, Value x, Value w) {
   int64_t m = shapeOf(x)[0], n = shapeOf(w)[0];
   Value acc = filled(b, {m, n}, b.getF32FloatAttr(0));
-  return linalg::MatmulTransposeBOp::create(
-             b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{x, w}, ValueRange{acc})
+  return linalg::MatmulOp::create(b, TypeRange{acc.getType()},
+                                  ValueRange{x, transpose2d(b, w)},
+                                  ValueRange{acc})
       ->getResult(0);
 }
 
@@ -344,54 +357,71 @@ struct SwiGLULowering : OpRewritePattern<SwiGLUOp> {
 struct AttentionLowering : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  /// Rotary embedding over [B, L, H, hd]: x*cos + rotate_half(x)*sin with
-  /// angle = p * theta^(-2i/hd), i = j mod hd/2 (computed in f32 like the
-  /// reference's cached tables).
-  static Value rope(ImplicitLocOpBuilder &b, Value x, double theta) {
+  /// cos and sin tables [L, hd/2] of angle = p * theta^(-2i/hd), computed in
+  /// f32 like the reference's cached tables. They depend on nothing inside
+  /// the recursion, so loop-invariant code motion computes them once.
+  static std::pair<Value, Value> ropeTables(ImplicitLocOpBuilder &b,
+                                            int64_t len, int64_t headDim,
+                                            double theta) {
+    int64_t half = headDim / 2;
+    auto table = [&](bool sine) {
+      return generic(
+          b, {}, emptyTensor(b, {len, half}, b.getF32Type()),
+          {b.getMultiDimIdentityMap(2)}, {kPar, kPar},
+          [&](OpBuilder &nb, Location loc, ValueRange) -> Value {
+            Value p = linalg::IndexOp::create(nb, loc, 0);
+            Value i = linalg::IndexOp::create(nb, loc, 1);
+            auto toF32 = [&](Value idx) -> Value {
+              return arith::UIToFPOp::create(
+                  nb, loc, nb.getF32Type(),
+                  arith::IndexCastUIOp::create(nb, loc, nb.getI32Type(), idx));
+            };
+            Value expo = arith::MulFOp::create(
+                nb, loc, toF32(i), f32Const(nb, loc, 2.0 / double(headDim)));
+            Value denom = math::PowFOp::create(nb, loc,
+                                               f32Const(nb, loc, theta), expo);
+            Value invFreq =
+                arith::DivFOp::create(nb, loc, f32Const(nb, loc, 1.0), denom);
+            Value angle = arith::MulFOp::create(nb, loc, toF32(p), invFreq);
+            return sine ? Value(math::SinOp::create(nb, loc, angle))
+                        : Value(math::CosOp::create(nb, loc, angle));
+          });
+    };
+    return {table(false), table(true)};
+  }
+
+  /// Rotary embedding of x [B, L, H, hd]: with x1, x2 the two halves of the
+  /// head dimension, rotate_half(x) = (-x2, x1), so the result is
+  /// (x1*cos - x2*sin, x2*cos + x1*sin).
+  static Value rope(ImplicitLocOpBuilder &b, Value x, Value cosT, Value sinT) {
     ArrayRef<int64_t> s = shapeOf(x);
-    int64_t headDim = s[3], half = headDim / 2;
-    return generic(
-        b, {x}, emptyTensor(b, s, b.getF32Type()),
-        {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
-        {kPar, kPar, kPar, kPar},
-        [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
-          Value bi = linalg::IndexOp::create(nb, loc, 0);
-          Value p = linalg::IndexOp::create(nb, loc, 1);
-          Value h = linalg::IndexOp::create(nb, loc, 2);
-          Value j = linalg::IndexOp::create(nb, loc, 3);
-          Value halfC = indexConst(nb, loc, half);
-          Value first = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult,
-                                              j, halfC);
-          Value i = arith::RemUIOp::create(nb, loc, j, halfC);
-          // inv_freq = 1 / theta^(2i/hd), as the reference computes it.
-          Value iF = arith::UIToFPOp::create(
-              nb, loc, nb.getF32Type(),
-              arith::IndexCastUIOp::create(nb, loc, nb.getI32Type(), i));
-          Value expo = arith::MulFOp::create(
-              nb, loc, iF, f32Const(nb, loc, 2.0 / double(headDim)));
-          Value denom = math::PowFOp::create(nb, loc, f32Const(nb, loc, theta),
-                                             expo);
-          Value invFreq =
-              arith::DivFOp::create(nb, loc, f32Const(nb, loc, 1.0), denom);
-          Value pF = arith::UIToFPOp::create(
-              nb, loc, nb.getF32Type(),
-              arith::IndexCastUIOp::create(nb, loc, nb.getI32Type(), p));
-          Value angle = arith::MulFOp::create(nb, loc, pF, invFreq);
-          Value cosA = math::CosOp::create(nb, loc, angle);
-          Value sinA = math::SinOp::create(nb, loc, angle);
-          // rotate_half: first half takes -x[j + half], second x[j - half].
-          Value partnerIdx = arith::SelectOp::create(
-              nb, loc, first, arith::AddIOp::create(nb, loc, j, halfC),
-              arith::SubIOp::create(nb, loc, j, halfC));
-          Value partner = tensor::ExtractOp::create(
-              nb, loc, x, ValueRange{bi, p, h, partnerIdx});
-          Value rotated = arith::SelectOp::create(
-              nb, loc, first, arith::NegFOp::create(nb, loc, partner),
-              partner);
-          return arith::AddFOp::create(
-              nb, loc, arith::MulFOp::create(nb, loc, a[0], cosA),
-              arith::MulFOp::create(nb, loc, rotated, sinA));
-        });
+    int64_t half = s[3] / 2;
+    SmallVector<int64_t> halfShape = {s[0], s[1], s[2], half};
+    Value x1 = extractSlice(b, x, {0, 0, 0, 0}, halfShape);
+    Value x2 = extractSlice(b, x, {0, 0, 0, half}, halfShape);
+    AffineMap id4 = b.getMultiDimIdentityMap(4);
+    AffineMap table = pick(b.getContext(), 4, {1, 3});
+    auto rotate = [&](bool first) {
+      return generic(
+          b, {x1, x2, cosT, sinT}, emptyTensor(b, halfShape, b.getF32Type()),
+          {id4, id4, table, table, id4}, {kPar, kPar, kPar, kPar},
+          [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+            Value own = first ? a[0] : a[1], other = first ? a[1] : a[0];
+            Value c = arith::MulFOp::create(nb, loc, own, a[2]);
+            Value t = arith::MulFOp::create(nb, loc, other, a[3]);
+            return first ? Value(arith::SubFOp::create(nb, loc, c, t))
+                         : Value(arith::AddFOp::create(nb, loc, c, t));
+          });
+    };
+    Value out = emptyTensor(b, s, b.getF32Type());
+    SmallVector<OpFoldResult> zero(4, b.getIndexAttr(0)), ones(4, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(s[0]), b.getIndexAttr(s[1]),
+                                       b.getIndexAttr(s[2]), b.getIndexAttr(half)};
+    SmallVector<OpFoldResult> second = zero;
+    second[3] = b.getIndexAttr(half);
+    out = tensor::InsertSliceOp::create(b, rotate(true), out, zero, sizes, ones);
+    return tensor::InsertSliceOp::create(b, rotate(false), out, second, sizes,
+                                         ones);
   }
 
   LogicalResult matchAndRewrite(AttentionOp op,
@@ -414,17 +444,25 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     };
     Value q = part(0), k = part(1), v = part(2);
     if (std::optional<APFloat> theta = op.getRopeTheta()) {
-      q = rope(b, q, theta->convertToDouble());
-      k = rope(b, k, theta->convertToDouble());
+      auto [cosT, sinT] =
+          ropeTables(b, len, headDim, theta->convertToDouble());
+      q = rope(b, q, cosT, sinT);
+      k = rope(b, k, cosT, sinT);
     }
     auto mac = [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
       return arith::AddFOp::create(nb, loc, a[2],
                                    arith::MulFOp::create(nb, loc, a[0], a[1]));
     };
-    // scores[b,h,i,j] = sum_d q[b,i,h,d] k[b,j,h,d]; loops (b,h,i,j,d).
+    // kT[b,h,d,j] = k[b,j,h,d], so the scores' j dimension reads contiguously.
+    Value kT = linalg::TransposeOp::create(
+                   b, k, emptyTensor(b, {batch, heads, headDim, len},
+                                     b.getF32Type()),
+                   ArrayRef<int64_t>{0, 2, 3, 1})
+                   ->getResult(0);
+    // scores[b,h,i,j] = sum_d q[b,i,h,d] kT[b,h,d,j]; loops (b,h,i,j,d).
     Value scores = generic(
-        b, {q, k}, filled(b, {batch, heads, len, len}, b.getF32FloatAttr(0)),
-        {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 3, 1, 4}),
+        b, {q, kT}, filled(b, {batch, heads, len, len}, b.getF32FloatAttr(0)),
+        {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 1, 4, 3}),
          pick(ctx, 5, {0, 1, 2, 3})},
         {kPar, kPar, kPar, kPar, kRed}, mac);
     // Softmax over j of scores / sqrt(hd).

@@ -1,0 +1,20 @@
+//===- Passes.h - trm code generation passes ---------------------*- C++ -*-===//
+#ifndef TRM_CODEGEN_PASSES_H
+#define TRM_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DECL
+#include "trm/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "trm/Codegen/Passes.h.inc"
+} // namespace mlir::trm
+
+#endif

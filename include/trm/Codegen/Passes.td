@@ -1,0 +1,76 @@
+//===- Passes.td - trm code generation passes --------------*- tablegen -*-===//
+#ifndef TRM_CODEGEN_PASSES_TD
+#define TRM_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
+  let summary = "Tile linalg ops into register-sized blocks (CPU)";
+  let description = [{
+    Contractions (linalg.matmul and contraction-shaped linalg.generic) are
+    tiled so one tile is an `m-tile x n-tile` block of accumulators updated
+    by outer products over `k`: batch dims 1, innermost m dim `m-tile`,
+    innermost n dim `n-tile`, other m/n dims 1, every k dim 1. Other linalg
+    ops get one vector along their innermost loop. Every tile loop is then
+    peeled into full tiles and one partial tile, so all tiles have static
+    shapes and `trm-cpu-vectorize` needs no masks. Ops that read tensors at
+    computed indices (gathers) are left alone. Runs on tensors.
+  }];
+  let options = [
+    Option<"mTile", "m-tile", "int64_t", /*default=*/"8",
+           "rows of the accumulator block">,
+    Option<"nTile", "n-tile", "int64_t", /*default=*/"32",
+           "columns of the accumulator block (a multiple of the SIMD width)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "elements per vector for non-contraction ops">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numContractions", "contractions", "Contractions tiled">,
+    Statistic<"numOthers", "others", "Other linalg ops tiled">,
+    Statistic<"numScalar", "scalar", "Linalg ops left untiled">,
+  ];
+}
+
+def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
+  let summary = "Vectorize the static, register-sized linalg tiles";
+  let description = [{
+    Vectorizes every linalg op on tensors with a static iteration space of at
+    most `max-volume` points (the tiles `trm-cpu-tile` made) that is not a
+    gather, to vector transfers and n-D vector arithmetic.
+  }];
+  let options = [
+    Option<"maxVolume", "max-volume", "int64_t", /*default=*/"256",
+           "largest iteration space (points) to vectorize">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+  let statistics = [
+    Statistic<"numVectorized", "vectorized", "Linalg tiles vectorized">,
+  ];
+}
+
+def TRMCPULowerVectors : Pass<"trm-cpu-lower-vectors", "func::FuncOp"> {
+  let summary = "Lower n-D vector ops to outer products and 1-D vectors";
+  let description = [{
+    Turns multiply + reduce chains into vector.contract, drops unit vector
+    dimensions, lowers contractions to outer products (broadcast + FMA) and
+    the remaining n-D broadcasts, reductions, transposes and shape casts to
+    1-D vector ops that convert-vector-to-llvm maps to SIMD instructions.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
+def TRMCPUHoistVectorTransfers : Pass<"trm-cpu-hoist-vector-transfers",
+                                      "func::FuncOp"> {
+  let summary = "Keep matmul accumulators in registers across the k loop";
+  let description = [{
+    After bufferization, moves the transfer_read/transfer_write pairs of a
+    loop-invariant accumulator out of the k loop (upstream
+    hoistRedundantVectorTransfers), so the microkernel only loads A and B.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
+#endif

@@ -1,0 +1,122 @@
+//===- CPUTile.cpp - tile linalg ops into register-sized blocks ------------===//
+#include "trm/Codegen/Passes.h"
+#include "trm/Codegen/Utils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMCPUTILE
+#include "trm/Codegen/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+
+struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
+  using Base::Base;
+
+  /// Tile sizes for a contraction: batch 1, innermost m mTile, innermost n
+  /// nTile, other m/n dims 1, k dims 1 (outer products).
+  std::optional<SmallVector<int64_t>> contractionTiles(linalg::LinalgOp op) {
+    if (!linalg::isaContractionOpInterface(op))
+      return std::nullopt;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty())
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<int64_t> tiles(ranges.size(), 1);
+    tiles[dims->m.back()] = std::min<int64_t>(mTile, ranges[dims->m.back()]);
+    tiles[dims->n.back()] = std::min<int64_t>(nTile, ranges[dims->n.back()]);
+    return tiles;
+  }
+
+  /// Mark on the loops tiling creates, so that peeling finds them again
+  /// after it clones them.
+  static constexpr llvm::StringLiteral kPeelMark = "__trm_peel__";
+
+  LogicalResult tile(RewriterBase &rewriter, linalg::LinalgOp op,
+                     ArrayRef<int64_t> tiles) {
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t t : tiles)
+      sizes.push_back(rewriter.getIndexAttr(t));
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    for (LoopLikeOpInterface loop : tiled->loops)
+      loop->setAttr(kPeelMark, rewriter.getUnitAttr());
+    return success();
+  }
+
+  /// Splits every tile loop into full tiles and one partial tile, so that
+  /// after canonicalization each tiled op has a static shape and needs no
+  /// masks. Peeling clones inner loops into the partial iteration; those are
+  /// peeled in the next round.
+  void peelTileLoops(RewriterBase &rewriter) {
+    while (true) {
+      SmallVector<scf::ForOp> loops;
+      getOperation().walk([&](scf::ForOp loop) {
+        if (loop->hasAttr(kPeelMark))
+          loops.push_back(loop);
+      });
+      if (loops.empty())
+        return;
+      for (scf::ForOp loop : loops) {
+        loop->removeAttr(kPeelMark);
+        scf::ForOp partial;
+        rewriter.setInsertionPoint(loop);
+        if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop,
+                                                        partial)) &&
+            partial)
+          partial->removeAttr(kPeelMark);
+      }
+    }
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      if (trm::hasGather(op) || op->getNumResults() != 1 || op.hasDynamicShape()) {
+        ++numScalar;
+        continue;
+      }
+      SmallVector<int64_t> tiles;
+      if (std::optional<SmallVector<int64_t>> c = contractionTiles(op)) {
+        tiles = *c;
+        ++numContractions;
+      } else {
+        // One vector along the innermost loop, everything else tiled by 1.
+        SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+        if (ranges.empty()) {
+          ++numScalar;
+          continue;
+        }
+        tiles.assign(ranges.size(), 1);
+        tiles.back() = std::min<int64_t>(vectorWidth, ranges.back());
+        ++numOthers;
+      }
+      if (failed(tile(rewriter, op, tiles))) {
+        op->emitError("failed to tile for vectorization");
+        return signalPassFailure();
+      }
+    }
+    peelTileLoops(rewriter);
+  }
+};
+} // namespace

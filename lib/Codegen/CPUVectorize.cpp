@@ -1,0 +1,44 @@
+//===- CPUVectorize.cpp - vectorize register-sized linalg tiles -----------===//
+#include "trm/Codegen/Passes.h"
+#include "trm/Codegen/Utils.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMCPUVECTORIZE
+#include "trm/Codegen/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> tiles;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+          trm::hasGather(op))
+        return;
+      int64_t volume = 1;
+      for (int64_t r : op.getStaticLoopRanges())
+        volume *= r;
+      if (volume <= maxVolume)
+        tiles.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : tiles) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, op);
+      if (failed(vectorized)) {
+        op->emitError("failed to vectorize a tile");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, vectorized->replacements);
+      ++numVectorized;
+    }
+  }
+};
+} // namespace
