@@ -24,14 +24,16 @@ func.func @residual_norm_tokens(%a: tensor<2x3x4xf32>, %b: tensor<2x3x4xf32>) ->
 
 // -----
 
-// Feature SwiGLU: two transposed-B matmuls around the gate.
+// Feature SwiGLU: two matmuls with the [out, in] weights transposed to
+// [in, out], around the gate.
 // CHECK-LABEL: func.func @swiglu_features
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x3x8xf32> into tensor<6x8xf32>
-// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<6x8xf32>, tensor<512x8xf32>) outs(%{{.*}} : tensor<6x512xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<512x8xf32>) outs(%{{.*}} : tensor<8x512xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<6x8xf32>, tensor<8x512xf32>) outs(%{{.*}} : tensor<6x512xf32>)
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [2, 3, 256] [1, 1, 1]
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 256] [2, 3, 256] [1, 1, 1]
 // CHECK: math.exp
-// CHECK: linalg.matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x256xf32>, tensor<8x256xf32>) outs(%{{.*}} : tensor<6x8xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<6x256xf32>, tensor<256x8xf32>) outs(%{{.*}} : tensor<6x8xf32>)
 func.func @swiglu_features(%h: tensor<2x3x8xf32>, %gu: tensor<512x8xf32>, %d: tensor<8x256xf32>) -> tensor<2x3x8xf32> {
   %m = trm.swiglu %h, %gu, %d over features expansion 4.0 : (tensor<2x3x8xf32>, tensor<512x8xf32>, tensor<8x256xf32>) -> tensor<2x3x8xf32>
   return %m : tensor<2x3x8xf32>
@@ -53,11 +55,13 @@ func.func @swiglu_tokens(%h: tensor<2x3x8xf32>, %gu: tensor<512x3xf32>, %d: tens
 // CHECK-LABEL: func.func @attention_rope
 // CHECK: linalg.matmul {{.*}} outs(%{{.*}} : tensor<6x24xf32>)
 // CHECK: tensor.expand_shape {{.*}} into tensor<2x3x3x2x4xf32>
-// Rope on q and k: cos/sin of position * inverse frequency.
+// Rope tables [L, hd/2] (cos, sin) then q and k rotated by halves.
 // CHECK: math.powf
 // CHECK: math.cos
 // CHECK: math.sin
-// CHECK: math.cos
+// CHECK: tensor.insert_slice {{.*}} into %{{.*}}[0, 0, 0, 2] [2, 3, 2, 2]
+// k is transposed to [B, H, hd, L] for the scores.
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x3x2x4xf32>) outs(%{{.*}} : tensor<2x2x4x3xf32>) permutation = [0, 2, 3, 1]
 // Scores, max, exp, sum, normalise, weighted values.
 // CHECK: outs(%{{.*}} : tensor<2x2x3x3xf32>)
 // CHECK: arith.maximumf
