@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # Compiler toolchain: LLVM/MLIR 22 (bookworm-security), clang + lld, Ninja, ccache.
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
-  libclang-rt-22-dev cmake ninja-build ccache
+  libclang-rt-22-dev libomp-22-dev cmake ninja-build ccache
   # Libraries the importer uses instead of hand-written parsers.
   libyaml-cpp-dev nlohmann-json3-dev libzip-dev libgtest-dev
   # Vulkan: loader, headers, lavapipe, tools, validation layer.

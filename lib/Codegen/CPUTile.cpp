@@ -8,6 +8,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/Threading.h"
 
 namespace mlir::trm {
 #define GEN_PASS_DEF_TRMCPUTILE
@@ -35,6 +36,35 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
     tiles[dims->m.back()] = std::min<int64_t>(mTile, ranges[dims->m.back()]);
     tiles[dims->n.back()] = std::min<int64_t>(nTile, ranges[dims->n.back()]);
     return tiles;
+  }
+
+  /// Splits a contraction's innermost n dimension into equal static chunks,
+  /// one per thread, as an scf.forall (later an OpenMP parallel loop).
+  /// Returns the per-thread op, or the op itself when the n extent does not
+  /// split evenly into chunks of at least one register tile.
+  linalg::LinalgOp splitAcrossThreads(RewriterBase &rewriter,
+                                      linalg::LinalgOp op, int64_t threads) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (threads < 2 || failed(dims) || dims->n.empty())
+      return op;
+    unsigned nDim = dims->n.back();
+    int64_t extent = op.getStaticLoopRanges()[nDim];
+    if (extent % threads != 0 || extent / threads < nTile)
+      return op;
+    SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+    sizes[nDim] = rewriter.getIndexAttr(extent / threads);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled) || tiled->tiledOps.size() != 1)
+      return op;
+    rewriter.replaceOp(op, tiled->replacements);
+    ++numParallel;
+    return cast<linalg::LinalgOp>(tiled->tiledOps.front());
   }
 
   /// Mark on the loops tiling creates, so that peeling finds them again
@@ -97,8 +127,12 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
         continue;
       }
       SmallVector<int64_t> tiles;
-      if (std::optional<SmallVector<int64_t>> c = contractionTiles(op)) {
-        tiles = *c;
+      if (contractionTiles(op)) {
+        int64_t threadCount =
+            threads > 0 ? threads
+                        : static_cast<int64_t>(llvm::get_physical_cores());
+        op = splitAcrossThreads(rewriter, op, threadCount);
+        tiles = *contractionTiles(op);
         ++numContractions;
       } else {
         // One vector along the innermost loop, everything else tiled by 1.

@@ -30,8 +30,14 @@ struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : tiles) {
       rewriter.setInsertionPoint(op);
-      FailureOr<linalg::VectorizationResult> vectorized =
-          linalg::vectorize(rewriter, op);
+      // Contractions go straight to vector.contract, which lowers to outer
+      // products (broadcast + FMA) instead of generic broadcasts.
+      bool contraction = linalg::isaContractionOpInterface(op);
+      FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/contraction);
       if (failed(vectorized)) {
         op->emitError("failed to vectorize a tile");
         return signalPassFailure();

@@ -28,6 +28,10 @@ static constexpr const char *kTRMToLLVM =
     "cse,canonicalize,func.func(buffer-loop-hoisting),"
     "func.func(trm-cpu-hoist-vector-transfers),buffer-deallocation-pipeline,"
     "func.func(trm-cpu-lower-vectors),canonicalize,"
+    // Thread-level scf.forall -> OpenMP parallel loops.
+    // (canonicalize inlines the alloca scopes it wraps bodies in, which have
+    // no allocas here and would block scf-to-cf).
+    "func.func(scf-forall-to-parallel),convert-scf-to-openmp,canonicalize,"
     // Remaining structured ops -> loops; vectors -> LLVM.
     "convert-linalg-to-loops,convert-vector-to-scf{full-unroll},"
     "lower-affine,convert-scf-to-cf,"
@@ -35,7 +39,8 @@ static constexpr const char *kTRMToLLVM =
     "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-ub-to-llvm,func.func(llvm-request-c-wrappers),"
-    "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts";
+    "convert-openmp-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
+    "reconcile-unrealized-casts";
 
 std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
 

@@ -6,11 +6,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/Support/TargetSelect.h"
 
-#ifndef TRM_C_RUNNER_UTILS
-#define TRM_C_RUNNER_UTILS "libmlir_c_runner_utils.so"
-#endif
 
 using namespace mlir;
 using namespace mlir::trm;
@@ -35,6 +33,7 @@ CpuExecutable::compile(ModuleOp module, const ModelSignature &signature,
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
 
   ExecutionEngineOptions options;
   auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
@@ -42,8 +41,9 @@ CpuExecutable::compile(ModuleOp module, const ModelSignature &signature,
                                                /*targetMachine=*/nullptr);
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  // memrefCopy for non-contiguous copies lives in MLIR's C runner utils.
-  SmallVector<StringRef> libs = {TRM_C_RUNNER_UTILS};
+  // memrefCopy for non-contiguous copies lives in MLIR's C runner utils;
+  // the parallel loops call into the LLVM OpenMP runtime.
+  SmallVector<StringRef> libs = {TRM_C_RUNNER_UTILS, TRM_OPENMP_RUNTIME};
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine)

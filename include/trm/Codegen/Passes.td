@@ -11,7 +11,10 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
     tiled so one tile is an `m-tile x n-tile` block of accumulators updated
     by outer products over `k`: batch dims 1, innermost m dim `m-tile`,
     innermost n dim `n-tile`, other m/n dims 1, every k dim 1. Other linalg
-    ops get one vector along their innermost loop. Every tile loop is then
+    ops get one vector along their innermost loop. Before that, a
+    contraction whose innermost n extent splits evenly into `threads` chunks
+    of at least `n-tile` is split into an scf.forall over the chunks (one
+    per thread, later an OpenMP parallel loop). Every tile loop is then
     peeled into full tiles and one partial tile, so all tiles have static
     shapes and `trm-cpu-vectorize` needs no masks. Ops that read tensors at
     computed indices (gathers) are left alone. Runs on tensors.
@@ -23,6 +26,9 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
            "columns of the accumulator block (a multiple of the SIMD width)">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "elements per vector for non-contraction ops">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "split contractions across this many threads (0: the physical "
+           "cores of the compiling machine, 1: no split)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
@@ -31,6 +37,7 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
     Statistic<"numContractions", "contractions", "Contractions tiled">,
     Statistic<"numOthers", "others", "Other linalg ops tiled">,
     Statistic<"numScalar", "scalar", "Linalg ops left untiled">,
+    Statistic<"numParallel", "parallel", "Contractions split across threads">,
   ];
 }
 
