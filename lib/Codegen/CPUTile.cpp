@@ -122,7 +122,7 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
-      if (trm::hasGather(op) || op->getNumResults() != 1 || op.hasDynamicShape()) {
+      if (trm::hasGather(op) || trm::hasBoolOperands(op) || op->getNumResults() != 1 || op.hasDynamicShape()) {
         ++numScalar;
         continue;
       }

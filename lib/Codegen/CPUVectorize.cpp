@@ -19,7 +19,7 @@ struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
     SmallVector<linalg::LinalgOp> tiles;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
-          trm::hasGather(op))
+          trm::hasGather(op) || trm::hasBoolOperands(op))
         return;
       int64_t volume = 1;
       for (int64_t r : op.getStaticLoopRanges())

@@ -85,6 +85,9 @@ llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
     return std::move(err);
   if (auto err = readField(arch, path, "puzzle_emb_ndim", c.puzzleEmbNdim, true))
     return std::move(err);
+  // The reference's default is 16 positions; an explicit 0 means "as many as
+  // the puzzle embedding needs".
+  c.puzzleEmbLen = 16;
   if (auto err = readField(arch, path, "puzzle_emb_len", c.puzzleEmbLen, false))
     return std::move(err);
   if (auto err = readField(arch, path, "rms_norm_eps", c.rmsNormEps, false))
@@ -110,6 +113,8 @@ llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
   if (c.puzzleEmbNdim > 0 && c.puzzleEmbLen == 0)
     c.puzzleEmbLen = (c.puzzleEmbNdim + c.hiddenSize - 1) /
                      std::max<int64_t>(c.hiddenSize, 1);
+  // Without a puzzle embedding the reference cannot run with a prefix (its
+  // state would be S + P long with nothing in the prefix); use none.
   if (c.puzzleEmbNdim == 0)
     c.puzzleEmbLen = 0;
   return c;

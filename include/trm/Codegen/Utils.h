@@ -8,6 +8,11 @@ namespace mlir::trm {
 /// True when the op's body reads a tensor at computed indices (a gather, e.g.
 /// the embedding lookup). Such ops stay scalar loops.
 bool hasGather(linalg::LinalgOp op);
+
+/// True when an operand or result has i1 elements. Those stay scalar: LLVM
+/// stores vectors of i1 as packed bits while scalar i1 loads and stores use a
+/// byte each, so mixing the two corrupts the data.
+bool hasBoolOperands(linalg::LinalgOp op);
 } // namespace mlir::trm
 
 #endif
