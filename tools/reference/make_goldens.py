@@ -12,8 +12,10 @@ A set is written only when it passes the checks (see TRM-SPEC.md, "Testing notes
   * float32 and float64 reference runs agree on the logits of every step (MAX_F32_DIFF);
   * |q_halt| >= MIN_Q_MARGIN at every (sample, step), in both runs, so the halting
     decisions cannot flip;
-  * top-1/top-2 logit gap >= MIN_GAP at every position of every step (so fixed_preds,
-    halt_preds and per-step predictions are robust);
+  * top-1/top-2 logit gap >= MIN_GAP at every position where predictions are compared
+    (fixed_preds: step K; halt_preds: each sample's halting step).  Intermediate steps'
+    argmax is not robust (the all-steps minimum gap is printed for information): compare
+    per-step results through step_logits with a tolerance;
   * the halting steps are spread: some sample halts at step <= 3, some later, some never;
   * sensitivity: a few plausible implementation mistakes change the float64 step-K
     logits by far more than a test tolerance (MIN_MUTATION_EFFECT).
@@ -38,7 +40,7 @@ MAX_F32_DIFF = 5e-6
 MIN_Q_MARGIN = 0.05
 MIN_GAP = 1e-3
 MIN_MUTATION_EFFECT = 1e-2
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 40
 Q_TARGET_MARGIN = 0.3     # q_head is scaled so that min |q_halt| is about this
 
 # --------------------------------------------------------------------------
@@ -261,7 +263,7 @@ def halting_steps(q_halt):
 def spread_ok(steps, q_halt, K):
     never = ~(q_halt > 0).any(1)
     early = (steps <= 3).any()
-    later = ((steps >= 4) & (steps <= K - 1)).any()
+    later = ((steps >= max(4, K // 3)) & (steps <= K - 1)).any()
     return bool(early and later and never.any() and len(set(steps.tolist())) >= min(4, len(steps)))
 
 
@@ -300,14 +302,15 @@ def choose_q_head(rng, z, K):
 MUTATIONS = {}
 
 
-def mutation(name):
+def mutation(name, applies=lambda cfg: True):
+    """A plausible implementation mistake; the goldens must detect it."""
     def deco(f):
-        MUTATIONS[name] = f
+        MUTATIONS[name] = (f, applies)
         return f
     return deco
 
 
-@mutation("rope rotate_half sign")
+@mutation("rope rotate_half sign", lambda c: c.pos_encodings == "rope")
 def _m_rope(R_):
     def bad(x):
         h = x.shape[-1] // 2
@@ -315,7 +318,7 @@ def _m_rope(R_):
     return [("rotate_half", bad)]
 
 
-@mutation("attention heads interleaved q/k/v")
+@mutation("attention heads interleaved q/k/v", lambda c: not c.mlp_t)
 def _m_heads(R_):
     orig = R_.attention
 
@@ -334,10 +337,46 @@ def _m_swiglu(R_):
     return [("swiglu", bad)]
 
 
-@mutation("rms eps 1e-6")
-def _m_eps(R_):
-    orig = R_.rms_norm
-    return [("rms_norm", lambda x, eps: orig(x, 1e-6))]
+@mutation("mlp_t norm over D instead of L", lambda c: c.mlp_t)
+def _m_tnorm(R_):
+    orig = R_.net
+
+    def bad(h, inj, W, cfg, cos_sin):
+        if not cfg.mlp_t:
+            return orig(h, inj, W, cfg, cos_sin)
+        eps = cfg.rms_norm_eps
+        h = h + inj
+        for i in range(cfg.L_layers):
+            p = "L_level.layers.%d." % i
+            t = R_.swiglu(h.transpose(1, 2), W[p + "mlp_t.gate_up_proj.weight"],
+                          W[p + "mlp_t.down_proj.weight"])
+            h = R_.rms_norm(h + t.transpose(1, 2), eps)
+            h = R_.rms_norm(h + R_.swiglu(h, W[p + "mlp.gate_up_proj.weight"],
+                                          W[p + "mlp.down_proj.weight"]), eps)
+        return h
+    return [("net", bad)]
+
+
+@mutation("learned positions without the 0.707 factor", lambda c: c.pos_encodings == "learned")
+def _m_pos(R_):
+    orig = R_.input_embedding
+
+    def bad(tokens, pids, W, cfg):
+        e = orig(tokens, pids, W, cfg)
+        return e / 0.707106781 if cfg.pos_encodings == "learned" else e
+    return [("input_embedding", bad)]
+
+
+@mutation("puzzle embedding ignored", lambda c: c.puzzle_emb_ndim > 0)
+def _m_qpos(R_):
+    orig = R_.run_inference
+
+    def bad(cfg, w, inputs, pids, dtype, **kw):
+        w2 = dict(w)
+        if "puzzle_emb.weights" in w2:
+            w2["puzzle_emb.weights"] = torch.zeros_like(w2["puzzle_emb.weights"])
+        return orig(cfg, w2, inputs, pids, dtype, **kw)
+    return [("run_inference", bad)]
 
 
 @mutation("no token mixing")
@@ -355,7 +394,7 @@ def _m_nomix(R_):
     return [("net", bad)]
 
 
-@mutation("attention scale 1/hd")
+@mutation("attention scale 1/hd", lambda c: not c.mlp_t)
 def _m_scale(R_):
     orig = R_.attention
 
@@ -369,7 +408,7 @@ def _m_scale(R_):
 def _run_mutated(cfg, w, inputs, pids, name):
     saved = {}
     try:
-        for attr, fn in MUTATIONS[name](R):
+        for attr, fn in MUTATIONS[name][0](R):
             saved[attr] = getattr(R, attr)
             setattr(R, attr, fn)
         return R.run_inference(cfg, w, inputs, pids, torch.float64, derive=False)
@@ -399,8 +438,8 @@ def check(cfg, w, inputs, pids):
         fail.append("f32 vs f64 logits differ by %.2e" % fig["f32_diff"])
     if fig["min_q"] < MIN_Q_MARGIN:
         fail.append("min |q_halt| %.3g" % fig["min_q"])
-    if fig["gap_all"] < MIN_GAP:
-        fail.append("top-2 gap %.2e" % fig["gap_all"])
+    if min(fig["gap_fixed"], fig["gap_halt"]) < MIN_GAP:
+        fail.append("top-2 gap %.2e" % min(fig["gap_fixed"], fig["gap_halt"]))
     if not np.array_equal(o64["halt_steps"], o32["halt_steps"]):
         fail.append("halting steps differ f32/f64")
     for k in ("fixed_preds", "halt_preds"):
@@ -414,13 +453,12 @@ def check(cfg, w, inputs, pids):
 def sensitivity(cfg, w, inputs, pids, o64):
     eff = {}
     ref = o64["step_logits"][:, -1]
-    for name in MUTATIONS:
-        if cfg.mlp_t and name.startswith(("rope", "attention")):
-            continue
-        if cfg.pos_encodings != "rope" and name.startswith("rope"):
+    for name, (_, applies) in MUTATIONS.items():
+        if not applies(cfg):
             continue
         m = _run_mutated(cfg, w, inputs, pids, name)
-        eff[name] = float(np.abs(m["step_logits"][:, -1] - ref).max())
+        eff[name] = float(max(np.abs(m["step_logits"][:, -1] - ref).max(),
+                              np.abs(m["step_q"] - o64["step_q"]).max()))
     return eff
 
 
@@ -451,7 +489,6 @@ def write_set(outdir, s, cfg, w, inputs, pids, o64):
     e = os.path.join(d, "expected")
     np.save(os.path.join(e, "step_logits.npy"), o64["step_logits"].astype(np.float32))
     np.save(os.path.join(e, "step_q.npy"), o64["step_q"].astype(np.float32))
-    np.save(os.path.join(e, "step_preds.npy"), o64["step_logits"].argmax(-1).astype(np.int32))
     np.save(os.path.join(e, "fixed_preds.npy"), o64["fixed_preds"].astype(np.int32))
     np.save(os.path.join(e, "fixed_logits.npy"), o64["fixed_logits"].astype(np.float32))
     np.save(os.path.join(e, "halt_steps.npy"), o64["halt_steps"].astype(np.int32))
@@ -520,13 +557,15 @@ def main():
         cfg, fig = build_set(s, args.out, args.dry_run)
         rows.append((s, cfg, fig))
     print()
-    print("%-17s %-6s %3s %3s %3s %3s %4s %3s %9s %8s %9s  %s" % (
-        "set", "mix", "B", "S", "P", "V", "K", "T,n", "f32-f64", "min|qh|", "min gap", "halt steps"))
+    print("%-17s %-5s %2s %3s %3s %3s %3s %3s %9s %8s %9s %9s  %s" % (
+        "set", "mix", "B", "S", "P", "V", "K", "T,n", "f32-f64", "min|qh|", "gap cmp", "gap all",
+        "halt steps"))
     for s, cfg, fig in rows:
-        print("%-17s %-6s %3d %3d %3d %3d %4d %d,%d %9.2e %8.3f %9.2e  %s" % (
+        print("%-17s %-5s %2d %3d %3d %3d %3d %d,%d %9.2e %8.3f %9.2e %9.2e  %s" % (
             s["name"], "mlp_t" if cfg.mlp_t else "attn", s["batch"], cfg.seq_len, cfg.P,
             cfg.vocab_size, cfg.halt_max_steps, cfg.H_cycles, cfg.L_cycles, fig["f32_diff"],
-            fig["min_q"], fig["gap_all"], fig["halt_steps"]))
+            fig["min_q"], min(fig["gap_fixed"], fig["gap_halt"]), fig["gap_all"],
+            fig["halt_steps"]))
     if not args.dry_run and rows:
         total = sum(os.path.getsize(os.path.join(r, f))
                     for r, _, fs in os.walk(args.out) for f in fs)

@@ -97,10 +97,15 @@ class TRMConfig:
         # trm.py: puzzle_emb_len = ceil(ndim / D) if puzzle_emb_len == 0 else puzzle_emb_len
         self.P = -(self.puzzle_emb_ndim // -D) if self.puzzle_emb_len_cfg == 0 else self.puzzle_emb_len_cfg
         if self.puzzle_emb_ndim == 0 and self.P != 0:
-            # The reference would build z of S+P positions but concatenate no prefix:
-            # its forward fails on a shape mismatch. Refuse rather than guess.
-            raise ValueError("puzzle_emb_ndim == 0 with puzzle_emb_len == %d: the reference "
-                             "model cannot run this (set puzzle_emb_len: 0)" % self.P)
+            # The reference would build z of S+P positions but concatenate no prefix: its
+            # forward fails on a shape mismatch (trm.py: empty_carry vs _input_embeddings).
+            # An explicit puzzle_emb_len is refused; the default (16) is taken to mean 0.
+            if "puzzle_emb_len" in arch:
+                raise ValueError("puzzle_emb_ndim == 0 with puzzle_emb_len == %d: the reference "
+                                 "model cannot run this (set puzzle_emb_len: 0)" % self.P)
+            print("warning: puzzle_emb_ndim 0 and no puzzle_emb_len (reference default 16, "
+                  "which the reference cannot run): using P = 0", file=sys.stderr)
+            self.P = 0
         if self.puzzle_emb_ndim > self.P * D:
             raise ValueError("puzzle_emb_ndim %d does not fit in %d prefix tokens of width %d"
                              % (self.puzzle_emb_ndim, self.P, D))
@@ -167,10 +172,19 @@ def load_config(path):
     else:
         d = _read_yaml(path)
     dataset = None
-    dpath = os.path.join(os.path.dirname(os.path.abspath(path)), "dataset.json")
-    if os.path.exists(dpath) and os.path.basename(path) != "dataset.json":
-        with open(dpath) as f:
-            dataset = json.load(f)
+    here = os.path.dirname(os.path.abspath(path))
+    # Beside the config (the golden sets), else where the trainer read it:
+    # <data_path>/{test,train}/dataset.json (puzzle_dataset.py), relative to cwd or here.
+    cands = [os.path.join(here, "dataset.json")]
+    for dp in (d.get("data_paths_test") or []) + (d.get("data_paths") or []):
+        for base in ("", here):
+            for split in ("test", "train"):
+                cands.append(os.path.join(base, dp, split, "dataset.json"))
+    for dpath in cands:
+        if os.path.exists(dpath) and os.path.abspath(dpath) != os.path.abspath(path):
+            with open(dpath) as f:
+                dataset = json.load(f)
+            break
     return config_from_dict(d, dataset)
 
 

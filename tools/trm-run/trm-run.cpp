@@ -286,7 +286,8 @@ int main(int argc, char **argv) {
     }
   }
 
-  int64_t fullCalls = count * k * sig->callsPerStep();
+  // What the same batches cost when every sample runs all steps.
+  int64_t fullCalls = (count + b - 1) / b * b * k * sig->callsPerStep();
   llvm::outs() << llvm::formatv(
       "trm-run: {0} samples, batch {1}, device cpu, halting {2}\n", count, b,
       policy);
@@ -299,9 +300,10 @@ int main(int argc, char **argv) {
     meanSteps += st;
   meanSteps /= count;
   llvm::outs() << llvm::formatv(
-      "steps: mean {0:f2} of {1}; network calls executed {2}, needed {3}, "
-      "saved {4} of {5} ({6:f1}%)\n",
+      "steps: mean {0:f2} of {1}; network calls executed {2} (batches padded "
+      "to {7}), needed by the samples {3}; early exit saved {4} of {5} "
+      "({6:f1}%)\n",
       meanSteps, k, executedCalls, neededCalls, fullCalls - executedCalls,
-      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls);
+      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls, b);
   return 0;
 }
