@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""CPU benchmark: trm-run --device cpu against the PyTorch reference.
+
+Runs full-size TRM configurations on random weights through trm-run and
+through tools/reference/trm_reference.py (Debian torch, fp32, no_grad, the
+same thread count) in the same run, and prints a table: seconds per
+inference (per sample), ratio to PyTorch, achieved GFLOP/s, and the fraction
+of this machine's fp32 matmul peak, measured in the same run as torch's best
+rate on a large square matmul.
+
+  bench/bench_cpu.py [--configs sudoku,arc] [--batches 1,8] [--steps N]
+                     [--threads 2] [--build build]
+
+--steps N runs N supervision steps instead of halt_max_steps (16); time and
+FLOPs scale linearly with steps, so the per-step comparison is unchanged; the
+table says which step count it used.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from make_random_weights import random_weights, write_safetensors  # noqa: E402
+
+CONFIGS = {
+    # Sudoku-Extreme: mlp_t, D 512, T 3, n 6, S 81 + 16 prefix, V 11.
+    "sudoku": {"hidden_size": 512, "num_heads": 8, "expansion": 4, "L_layers": 2,
+               "H_cycles": 3, "L_cycles": 6, "halt_max_steps": 16,
+               "pos_encodings": "none", "mlp_t": True, "puzzle_emb_ndim": 512,
+               "puzzle_emb_len": 16, "seq_len": 81, "vocab_size": 11,
+               "num_puzzle_identifiers": 1},
+    # ARC-AGI: attention, 8 heads, rope, D 512, T 3, n 4, S 900 + 16, V 12.
+    "arc": {"hidden_size": 512, "num_heads": 8, "expansion": 4, "L_layers": 2,
+            "H_cycles": 3, "L_cycles": 4, "halt_max_steps": 16,
+            "pos_encodings": "rope", "mlp_t": False, "puzzle_emb_ndim": 512,
+            "puzzle_emb_len": 16, "seq_len": 900, "vocab_size": 12,
+            "num_puzzle_identifiers": 1},
+}
+
+
+def swiglu_width(e, w):
+    return (round(e * w * 2 / 3) + 255) // 256 * 256
+
+
+def gflop_per_sample(c, steps):
+    """The spec's cost model (matmul FLOPs only)."""
+    d, length = c["hidden_size"], c["seq_len"] + c["puzzle_emb_len"]
+    inter = swiglu_width(c["expansion"], d)
+    if c["mlp_t"]:
+        layer = 6 * d * length * swiglu_width(c["expansion"], length) + 6 * length * d * inter
+    else:
+        layer = 8 * length * d * d + 4 * length * length * d + 6 * length * d * inter
+    calls = c["H_cycles"] * (c["L_cycles"] + 1)
+    per_step = calls * c["L_layers"] * layer + 2 * length * d * c["vocab_size"] + 4 * d
+    return steps * per_step / 1e9
+
+
+def matmul_peak(threads):
+    import torch
+    torch.set_num_threads(threads)
+    a = torch.randn(2048, 2048)
+    b = torch.randn(2048, 2048)
+    best = 0.0
+    for _ in range(5):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        best = max(best, 2 * 2048 ** 3 / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def run(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
+    if out.returncode != 0:
+        sys.exit("command failed: %s\n%s%s" % (" ".join(cmd), out.stdout, out.stderr))
+    return out.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--configs", default="sudoku,arc")
+    ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--steps", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    args = ap.parse_args()
+    trm_import = os.path.join(args.build, "bin", "trm-import")
+    trm_run = os.path.join(args.build, "bin", "trm-run")
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+
+    peak = matmul_peak(args.threads)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.configs.split(","):
+            cfg = dict(CONFIGS[name], halt_max_steps=args.steps)
+            cfg_path = os.path.join(tmp, name + ".json")
+            with open(cfg_path, "w") as f:
+                json.dump(cfg, f)
+            weights = os.path.join(tmp, name + ".safetensors")
+            write_safetensors(weights, random_weights(cfg, 0))
+            for batch in [int(b) for b in args.batches.split(",")]:
+                tokens = os.path.join(tmp, "tokens.npy")
+                rng = np.random.default_rng(batch)
+                np.save(tokens, rng.integers(1, cfg["vocab_size"],
+                                             (batch, cfg["seq_len"])).astype(np.int32))
+                module = os.path.join(tmp, "%s_b%d.mlir" % (name, batch))
+                run([trm_import, "--config", cfg_path, "--batch", str(batch), "-o", module])
+                out = run([trm_run, module, "--device", "cpu", "--weights", weights,
+                           "--input", tokens, "--halting", "fixed"], env)
+                ours = float(re.search(r"run ([0-9.]+) s", out).group(1))
+                ref = run(["/usr/bin/python3", os.path.join(ROOT, "tools/reference/trm_reference.py"),
+                           "--random-config", cfg_path, "--batch", str(batch), "--threads",
+                           str(args.threads), "--time", "--quiet"])
+                torch_s = float(re.search(r"time ([0-9.]+) s per batch", ref).group(1))
+                gflop = gflop_per_sample(cfg, args.steps) * batch
+                rows.append((name, batch, ours / batch, torch_s / batch, torch_s / ours,
+                             gflop / ours, gflop / ours / peak))
+                print("%s batch %d: trm-run %.3f s, torch %.3f s" % (name, batch, ours, torch_s),
+                      file=sys.stderr)
+
+    print("CPU: %s, %d threads; fp32 matmul peak (torch 2048^3, same run): %.1f GFLOP/s"
+          % (open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
+             args.threads, peak))
+    print("steps per inference: %d (halting fixed)" % args.steps)
+    print("| config | batch | trm-run s/sample | PyTorch s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of peak |")
+    print("|---|---|---|---|---|---|---|")
+    for name, batch, ours, ref, ratio, gflops, frac in rows:
+        print("| %s | %d | %.3f | %.3f | %.2fx | %.1f | %.0f%% |"
+              % (name, batch, ours, ref, ratio, gflops, 100 * frac))
+
+
+if __name__ == "__main__":
+    main()
