@@ -32,6 +32,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cmath>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -56,9 +57,58 @@ static cl::opt<std::string> tracePath("trace",
                                       cl::desc("write the per-step trace"));
 static cl::opt<std::string> entry("entry", cl::desc("entry function"),
                                   cl::init("trm_main"));
+static cl::list<std::string> sudokus(
+    "sudoku",
+    cl::desc("a Sudoku as a row-major string of 16, 36 or 81 cells, digits "
+             "1-9 and '.' or '0' for blanks (instead of --input); repeatable"));
+static cl::opt<std::string> labelsPath(
+    "labels", cl::desc("expected answers .npy [N, S]: report exact solves"));
+static cl::opt<bool> printGrids("print-grids",
+                                cl::desc("print puzzles and answers as grids "
+                                         "(square seq_len)"));
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+/// The reference's Sudoku encoding: 0 pad, 1 blank, 2..10 digits 1..9.
+llvm::Expected<trm::IntArray> parseSudokus(llvm::ArrayRef<std::string> texts) {
+  trm::IntArray array;
+  for (const std::string &text : texts) {
+    size_t side = static_cast<size_t>(std::lround(std::sqrt(double(text.size()))));
+    if (side * side != text.size() || (side != 4 && side != 6 && side != 9))
+      return llvm::createStringError(
+          "--sudoku: '" + text + "' has " + std::to_string(text.size()) +
+          " cells; a 4x4, 6x6 or 9x9 grid has 16, 36 or 81");
+    if (!array.shape.empty() && array.shape[1] != int64_t(text.size()))
+      return llvm::createStringError("--sudoku: grids of different sizes");
+    for (char c : text) {
+      if (c == '.' || c == '0')
+        array.values.push_back(1);
+      else if (c >= '1' && c <= char('0' + side))
+        array.values.push_back(c - '0' + 1);
+      else
+        return llvm::createStringError(
+            std::string("--sudoku: invalid cell '") + c + "' in '" + text + "'");
+    }
+    array.shape = {int64_t(array.shape.empty() ? 1 : array.shape[0] + 1),
+                   int64_t(text.size())};
+  }
+  return array;
+}
+
+/// Prints a square grid of tokens with the Sudoku encoding (digit = token-1).
+void printGrid(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> cells,
+               llvm::StringRef indent) {
+  size_t side = static_cast<size_t>(std::lround(std::sqrt(double(cells.size()))));
+  for (size_t r = 0; r < side; ++r) {
+    os << indent;
+    for (size_t c = 0; c < side; ++c) {
+      int64_t t = cells[r * side + c];
+      os << (t >= 2 ? char('0' + t - 1) : '.') << (c + 1 < side ? " " : "");
+    }
+    os << "\n";
+  }
+}
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -134,8 +184,8 @@ int main(int argc, char **argv) {
   if (policy != "fixed" && policy != "q_halt")
     return fail(error("--halting: unknown policy '" + halting +
                       "' (fixed or q)"));
-  if (weightsPath.empty() || inputPath.empty())
-    return fail(error("--weights and --input are required"));
+  if (weightsPath.empty() || (inputPath.empty() == sudokus.empty()))
+    return fail(error("--weights and one of --input or --sudoku are required"));
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -156,9 +206,12 @@ int main(int argc, char **argv) {
     return fail(error(modelPath + ": " + llvm::toString(sig.takeError())));
 
   // Inputs first: a bad input should not cost a compilation.
-  auto tokens = trm::readIntNpy(inputPath);
+  auto tokens = sudokus.empty() ? trm::readIntNpy(inputPath)
+                                : parseSudokus(sudokus);
   if (!tokens)
     return fail(tokens.takeError());
+  if (!sudokus.empty())
+    inputPath = "--sudoku";
   if (tokens->shape.size() != 2 || tokens->shape[1] != sig->seqLen)
     return fail(error(llvm::formatv("{0}: tokens must have shape [N, {1}], "
                                     "got rank {2} with {3} columns",
@@ -284,6 +337,45 @@ int main(int argc, char **argv) {
         os << "\n";
       }
     }
+  }
+
+  if (!labelsPath.empty() || printGrids) {
+    std::optional<trm::IntArray> labels;
+    if (!labelsPath.empty()) {
+      auto read = trm::readIntNpy(labelsPath);
+      if (!read)
+        return fail(read.takeError());
+      if (read->shape != std::vector<int64_t>{count, s})
+        return fail(error(llvm::formatv("{0}: labels must have shape [{1}, {2}]",
+                                        labelsPath, count, s)));
+      labels = std::move(*read);
+    }
+    int64_t solved = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      bool right = labels.has_value();
+      for (int64_t j = 0; labels && j < s; ++j)
+        right &= labels->values[i * s + j] == predictions[i * s + j];
+      solved += right;
+      if (!printGrids)
+        continue;
+      float q = stepQ[(i * k + steps[i] - 1) * 2];
+      llvm::outs() << llvm::formatv(
+          "puzzle {0}: halted after step {1} (q_halt {2:f2}, confidence "
+          "{3:f3}){4}\n",
+          i, steps[i], q, 1.0 / (1.0 + std::exp(-q)),
+          labels ? (right ? ", SOLVED" : ", WRONG") : "");
+      std::vector<int64_t> in(tokens->values.begin() + i * s,
+                              tokens->values.begin() + (i + 1) * s);
+      std::vector<int64_t> out(predictions.begin() + i * s,
+                               predictions.begin() + (i + 1) * s);
+      llvm::outs() << "  puzzle:\n";
+      printGrid(llvm::outs(), in, "    ");
+      llvm::outs() << "  answer:\n";
+      printGrid(llvm::outs(), out, "    ");
+    }
+    if (labels)
+      llvm::outs() << llvm::formatv("exact solves: {0} of {1} ({2:f1}%)\n",
+                                    solved, count, 100.0 * solved / count);
   }
 
   // What the same batches cost when every sample runs all steps.
