@@ -25,7 +25,7 @@ summary+=("lit:   $(grep -E '^\s*(Passed|Failed|Unsupported|Expectedly Failed|Un
 # GoogleTest unit tests.
 unit_pass=0; unit_fail=0
 for t in "$BUILD"/unittests/*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   out=$("$t" --gtest_brief=1 2>&1); rc=$?
   echo "$out" | tail -3
   p=$(echo "$out" | sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
