@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
+#include "TraceSvg.h"
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/CpuExecutable.h"
 
@@ -55,6 +56,13 @@ static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("directory for result .npy"));
 static cl::opt<std::string> tracePath("trace",
                                       cl::desc("write the per-step trace"));
+static cl::opt<std::string> traceSvgPrefix(
+    "trace-svg",
+    cl::desc("render each sample's reasoning trace (square grids) as "
+             "PREFIX<i>.svg, for the first --trace-svg-samples samples"));
+static cl::opt<int64_t> traceSvgSamples("trace-svg-samples",
+                                        cl::desc("samples to render"),
+                                        cl::init(5));
 static cl::opt<std::string> entry("entry", cl::desc("entry function"),
                                   cl::init("trm_main"));
 static cl::list<std::string> sudokus(
@@ -339,8 +347,8 @@ int main(int argc, char **argv) {
     }
   }
 
-  if (!labelsPath.empty() || printGrids) {
-    std::optional<trm::IntArray> labels;
+  std::optional<trm::IntArray> labels;
+  if (!labelsPath.empty() || printGrids || !traceSvgPrefix.empty()) {
     if (!labelsPath.empty()) {
       auto read = trm::readIntNpy(labelsPath);
       if (!read)
@@ -376,6 +384,21 @@ int main(int argc, char **argv) {
     if (labels)
       llvm::outs() << llvm::formatv("exact solves: {0} of {1} ({2:f1}%)\n",
                                     solved, count, 100.0 * solved / count);
+    for (int64_t i = 0; !traceSvgPrefix.empty() &&
+                        i < std::min<int64_t>(count, traceSvgSamples);
+         ++i) {
+      trmrun::GridTrace trace;
+      trace.input = llvm::ArrayRef<int64_t>(tokens->values).slice(i * s, s);
+      trace.stepPredictions =
+          llvm::ArrayRef<int32_t>(stepPredictions).slice(i * k * s, k * s);
+      trace.stepQLogits = llvm::ArrayRef<float>(stepQ).slice(i * k * 2, k * 2);
+      trace.stepsTaken = steps[i];
+      if (labels)
+        trace.label = llvm::ArrayRef<int64_t>(labels->values).slice(i * s, s);
+      std::string path = traceSvgPrefix + std::to_string(i) + ".svg";
+      if (llvm::Error err = trmrun::writeTraceSvg(path, trace))
+        return fail(std::move(err));
+    }
   }
 
   // What the same batches cost when every sample runs all steps.
