@@ -19,12 +19,23 @@ BatchBuffers::BatchBuffers(const ModelSignature &s)
       stepQLogits(s.batch * s.maxSteps * 2), steps(s.batch),
       stepPredictions(s.batch * s.maxSteps * s.seqLen) {}
 
-llvm::Expected<std::unique_ptr<CpuExecutable>>
-CpuExecutable::compile(ModuleOp module, const ModelSignature &signature,
-                       PassManager &pm) {
+llvm::Error CpuExecutable::lower(ModuleOp module, PassManager &pm) {
   if (failed(buildTRMToLLVMPipeline(pm)) || failed(pm.run(module)))
     return llvm::createStringError("lowering with the trm-to-llvm pipeline "
                                    "failed (see the diagnostics above)");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<CpuExecutable>>
+CpuExecutable::compile(ModuleOp module, const ModelSignature &signature,
+                       PassManager &pm) {
+  if (llvm::Error err = lower(module, pm))
+    return std::move(err);
+  return load(module, signature);
+}
+
+llvm::Expected<std::unique_ptr<CpuExecutable>>
+CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
   ModelSignature sig = signature;
   if (llvm::Error err = sig.readWeightTable(module))
     return std::move(err);

@@ -2,6 +2,12 @@
 #include "trm/Runtime/ModelSignature.h"
 #include "trm/Builder/ModelBuilder.h"
 #include "trm/Conversion/TRMToLinalg/TRMToLinalg.h"
+#include "trm/Pipelines/Pipelines.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/xxhash.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -73,4 +79,65 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
     weightTable.push_back(std::move(w));
   }
   return llvm::Error::success();
+}
+
+std::string ModelSignature::artifactKey() {
+  // A lowered module is only valid for the pipeline and the LLVM that made
+  // it, and for the runtime calling convention (bump kRuntimeAbi when the
+  // argument layout in CpuExecutable::run changes).
+  constexpr int kRuntimeAbi = 1;
+  std::string basis = getTRMToLLVMPipelineText() + "|" LLVM_VERSION_STRING "|" +
+                      std::to_string(kRuntimeAbi);
+  return "trm-cpu-" + llvm::utohexstr(llvm::xxh3_64bits(basis));
+}
+
+void ModelSignature::writeArtifactAttr(ModuleOp lowered,
+                                       llvm::StringRef policy) const {
+  Builder b(lowered.getContext());
+  lowered->setAttr(
+      kArtifactAttrName,
+      b.getDictionaryAttr({
+          b.getNamedAttr("key", b.getStringAttr(artifactKey())),
+          b.getNamedAttr("entry", b.getStringAttr(entry)),
+          b.getNamedAttr("policy", b.getStringAttr(policy)),
+          b.getNamedAttr("batch", b.getI64IntegerAttr(batch)),
+          b.getNamedAttr("seq_len", b.getI64IntegerAttr(seqLen)),
+          b.getNamedAttr("vocab_size", b.getI64IntegerAttr(vocab)),
+          b.getNamedAttr("max_steps", b.getI64IntegerAttr(maxSteps)),
+          b.getNamedAttr("num_puzzle_identifiers",
+                         b.getI64IntegerAttr(numPuzzleIds)),
+          b.getNamedAttr("H_cycles", b.getI64IntegerAttr(hCycles)),
+          b.getNamedAttr("L_cycles", b.getI64IntegerAttr(lCycles)),
+      }));
+}
+
+llvm::Expected<ModelSignature>
+ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
+                             std::string &policy) {
+  auto dict = module->getAttrOfType<DictionaryAttr>(kArtifactAttrName);
+  if (!dict)
+    return error(path + ": not a compiled trm artifact");
+  auto str = [&](StringRef name) -> std::string {
+    auto a = dict.getAs<StringAttr>(name);
+    return a ? a.str() : std::string();
+  };
+  auto num = [&](StringRef name) -> int64_t {
+    auto a = dict.getAs<IntegerAttr>(name);
+    return a ? a.getInt() : 0;
+  };
+  if (str("key") != artifactKey())
+    return error(path + ": stale artifact (key " + str("key") +
+                 ", this trm-run expects " + artifactKey() +
+                 "); compile it again with --compile-only");
+  ModelSignature sig;
+  sig.entry = str("entry");
+  sig.batch = num("batch");
+  sig.seqLen = num("seq_len");
+  sig.vocab = num("vocab_size");
+  sig.maxSteps = num("max_steps");
+  sig.numPuzzleIds = num("num_puzzle_identifiers");
+  sig.hCycles = num("H_cycles");
+  sig.lCycles = num("L_cycles");
+  policy = str("policy");
+  return sig;
 }

@@ -21,7 +21,9 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -29,6 +31,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -63,6 +66,12 @@ static cl::opt<std::string> traceSvgPrefix(
 static cl::opt<int64_t> traceSvgSamples("trace-svg-samples",
                                         cl::desc("samples to render"),
                                         cl::init(5));
+static cl::opt<bool> compileOnly(
+    "compile-only",
+    cl::desc("lower the model for the device and write a compiled artifact "
+             "to -o; later runs load it without recompiling"));
+static cl::opt<std::string> artifactOut("o", cl::desc("artifact output file"),
+                                        cl::value_desc("file"));
 static cl::opt<std::string> entry("entry", cl::desc("entry function"),
                                   cl::init("trm_main"));
 static cl::list<std::string> sudokus(
@@ -192,7 +201,10 @@ int main(int argc, char **argv) {
   if (policy != "fixed" && policy != "q_halt")
     return fail(error("--halting: unknown policy '" + halting +
                       "' (fixed or q)"));
-  if (weightsPath.empty() || (inputPath.empty() == sudokus.empty()))
+  if (compileOnly && artifactOut.empty())
+    return fail(error("--compile-only needs -o <artifact>"));
+  if (!compileOnly &&
+      (weightsPath.empty() || (inputPath.empty() == sudokus.empty())))
     return fail(error("--weights and one of --input or --sudoku are required"));
 
   DialectRegistry registry;
@@ -209,9 +221,58 @@ int main(int argc, char **argv) {
       parseSourceFile<ModuleOp>(modelPath, sourceMgr, &context);
   if (!module)
     return fail(error(modelPath + ": cannot parse the trm module"));
-  auto sig = trm::ModelSignature::fromModule(*module, entry);
+  // A compiled artifact carries its signature and halting policy; a trm
+  // module gets the policy from --halting.
+  const bool isArtifact =
+      (*module)->hasAttr(trm::ModelSignature::kArtifactAttrName);
+  std::string artifactPolicy;
+  auto sig = isArtifact ? trm::ModelSignature::fromArtifact(
+                              *module, modelPath, artifactPolicy)
+                        : trm::ModelSignature::fromModule(*module, entry);
   if (!sig)
-    return fail(error(modelPath + ": " + llvm::toString(sig.takeError())));
+    return fail(isArtifact ? sig.takeError()
+                           : error(modelPath + ": " +
+                                   llvm::toString(sig.takeError())));
+  if (isArtifact && halting.getNumOccurrences() && artifactPolicy != policy)
+    return fail(error(modelPath + ": artifact was compiled with halting " +
+                      artifactPolicy + ", not " + policy +
+                      "; compile it again or drop --halting"));
+  if (isArtifact)
+    policy = artifactPolicy;
+
+  auto setPolicyAndLower = [&](PassManager &pm) -> llvm::Error {
+    PassManager policyPm(&context);
+    trm::TRMSetHaltingPolicyOptions opts;
+    opts.policy = policy;
+    policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
+    if (failed(policyPm.run(*module)))
+      return error("cannot set the halting policy");
+    return trm::CpuExecutable::lower(*module, pm);
+  };
+
+  if (compileOnly) {
+    if (isArtifact)
+      return fail(error(modelPath + ": already a compiled artifact"));
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return fail(error("bad pass-manager options"));
+    applyDefaultTimingPassManagerCLOptions(pm);
+    if (llvm::Error err = setPolicyAndLower(pm))
+      return fail(std::move(err));
+    sig->writeArtifactAttr(*module, policy);
+    std::string message;
+    auto out = openOutputFile(artifactOut, &message);
+    if (!out)
+      return fail(error(artifactOut + ": " + message));
+    if (failed(writeBytecodeToFile(*module, out->os())))
+      return fail(error(artifactOut + ": cannot write the artifact"));
+    out->keep();
+    llvm::outs() << llvm::formatv("trm-run: wrote {0} (cpu, batch {1}, halting "
+                                  "{2}) in {3:f3} s\n",
+                                  artifactOut, sig->batch, policy,
+                                  secondsSince(t0));
+    return 0;
+  }
 
   // Inputs first: a bad input should not cost a compilation.
   auto tokens = sudokus.empty() ? trm::readIntNpy(inputPath)
@@ -257,15 +318,10 @@ int main(int argc, char **argv) {
   if (failed(applyPassManagerCLOptions(pm)))
     return fail(error("bad pass-manager options"));
   applyDefaultTimingPassManagerCLOptions(pm);
-  {
-    PassManager policyPm(&context);
-    trm::TRMSetHaltingPolicyOptions opts;
-    opts.policy = policy;
-    policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
-    if (failed(policyPm.run(*module)))
-      return fail(error("cannot set the halting policy"));
-  }
-  auto exe = trm::CpuExecutable::compile(*module, *sig, pm);
+  if (!isArtifact)
+    if (llvm::Error err = setPolicyAndLower(pm))
+      return fail(std::move(err));
+  auto exe = trm::CpuExecutable::load(*module, *sig);
   if (!exe)
     return fail(exe.takeError());
   double compileSeconds = secondsSince(t1);
@@ -407,7 +463,9 @@ int main(int argc, char **argv) {
       "trm-run: {0} samples, batch {1}, device cpu, halting {2}\n", count, b,
       policy);
   llvm::outs() << llvm::formatv(
-      "timing: load {0:f3} s, compile {1:f3} s, run {2:f3} s ({3:f2} ms per "
+      isArtifact ? "timing: load {0:f3} s, JIT of the artifact {1:f3} s, run "
+                   "{2:f3} s ({3:f2} ms per sample)\n"
+                 : "timing: load {0:f3} s, compile {1:f3} s, run {2:f3} s ({3:f2} ms per "
       "sample)\n",
       loadSeconds, compileSeconds, runSeconds, 1000.0 * runSeconds / count);
   double meanSteps = 0;

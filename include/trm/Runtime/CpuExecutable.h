@@ -37,6 +37,12 @@ public:
   static llvm::Expected<std::unique_ptr<CpuExecutable>>
   compile(ModuleOp module, const ModelSignature &sig, PassManager &pm);
 
+  /// The two halves of compile: lowering to the LLVM dialect (what a
+  /// compiled artifact stores) and JIT-compiling a lowered module.
+  static llvm::Error lower(ModuleOp module, PassManager &pm);
+  static llvm::Expected<std::unique_ptr<CpuExecutable>>
+  load(ModuleOp loweredModule, const ModelSignature &sig);
+
   /// Runs one batch. `weights` is packed by sig.weightTable.
   llvm::Error run(const std::vector<float> &weights, BatchBuffers &buffers);
 

@@ -42,6 +42,18 @@ struct ModelSignature {
                                                    llvm::StringRef entry);
   /// Reads trm.weight_table from the entry after trm-bind-weights.
   llvm::Error readWeightTable(ModuleOp module);
+  /// Name of the module attribute that marks a compiled artifact: the
+  /// signature, the halting policy it was compiled with and a key that ties
+  /// it to the compiler and pipeline that made it.
+  static constexpr llvm::StringLiteral kArtifactAttrName = "trm.artifact";
+  /// The key of artifacts this build writes and accepts.
+  static std::string artifactKey();
+  /// Marks a lowered module as an artifact of this signature and policy.
+  void writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy) const;
+  /// Reads an artifact's signature; rejects artifacts of another key.
+  static llvm::Expected<ModelSignature>
+  fromArtifact(ModuleOp module, llvm::StringRef path, std::string &policy);
+
   /// Network calls one sample makes per supervision step: T * (n + 1).
   int64_t callsPerStep() const { return hCycles * (lCycles + 1); }
 };
