@@ -1,16 +1,42 @@
 #!/usr/bin/env bash
-# The main job on the bundled model: build trm-mlir, import the model and
-# show its trm module through trm-opt.
+# The main job: build trm-mlir, import the bundled trained TRM (a 6x6 Sudoku
+# solver trained with tools/train/, checkpoint in the reference trainer's
+# format), compile it for the CPU and solve bundled held-out puzzles, showing
+# each puzzle, the answer, whether it is right, the step at which the model
+# halted and the time taken; then score the whole held-out set.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${TRM_BUILD_DIR:-$ROOT/build}"
 "$ROOT/scripts/setup.sh"
-"$ROOT/scripts/build.sh" trm-opt trm-import
+"$ROOT/scripts/build.sh" trm-import trm-opt trm-run
 
-MODEL_CONFIG="$ROOT/test/Inputs/sudoku_mlpt.json"
+MODEL="$ROOT/models/sudoku6"
+DATA="$ROOT/data/sudoku6"
 OUT="${TRM_DEMO_DIR:-$BUILD/demo}"
+CHECKPOINT="$(ls "$MODEL"/step_* | sort -t_ -k2 -n | tail -1)"
 mkdir -p "$OUT"
-echo "== trm-import: $MODEL_CONFIG -> $OUT/sudoku.mlir (batch 8, q_halt halting)"
-"$BUILD/bin/trm-import" --config "$MODEL_CONFIG" --batch 8 --halting q_halt -o "$OUT/sudoku.mlir"
-echo "== trm-opt (verify + print)"
-"$BUILD/bin/trm-opt" "$OUT/sudoku.mlir"
+
+echo "== trm-import: $CHECKPOINT (PyTorch state_dict) -> trm module + weights"
+"$BUILD/bin/trm-import" --config "$MODEL/all_config.yaml" \
+  --dataset-json "$MODEL/dataset.json" --checkpoint "$CHECKPOINT" \
+  --weights-out "$OUT/weights.safetensors" --batch 16 -o "$OUT/sudoku6.mlir"
+echo "== the model as trm IR: $OUT/sudoku6.mlir ($(wc -l < "$OUT/sudoku6.mlir") lines)"
+grep -E "trm\.(act|deep_recursion)" "$OUT/sudoku6.mlir" | sed 's/^ */   /'
+
+echo
+echo "== five held-out puzzles on the CPU, early halting (q_halt > 0)"
+"$BUILD/bin/trm-run" "$OUT/sudoku6.mlir" --device cpu \
+  --weights "$OUT/weights.safetensors" --halting q --print-grids \
+  --input "$DATA/demo_inputs.npy" --labels "$DATA/demo_labels.npy" \
+  --trace "$OUT/demo-trace.txt"
+
+echo
+echo "== the whole held-out set, both halting policies"
+for policy in fixed q; do
+  "$BUILD/bin/trm-run" "$OUT/sudoku6.mlir" --device cpu \
+    --weights "$OUT/weights.safetensors" --halting "$policy" \
+    --input "$DATA/test__inputs.npy" --labels "$DATA/test__labels.npy" \
+    --puzzle-ids "$DATA/test__puzzle_identifiers.npy"
+done
+echo
+echo "The Vulkan backend is not built yet; see README.md (Status)."

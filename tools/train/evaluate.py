@@ -70,6 +70,32 @@ def evaluate(inner, cfg, inputs, labels, pids, bs=500):
     }
 
 
+def fp64_check(inner, cfg, inputs, pids):
+    """Runs the same weights in float32 and float64 (H_init/L_init from bf16)
+    for all halt_max_steps steps; reports how far the recursion drifts."""
+    import copy
+    inner64 = copy.deepcopy(inner).double()
+    inp = torch.from_numpy(inputs.astype(np.int64))
+    pid = torch.from_numpy(pids.astype(np.int64))
+    out = dict(puzzles=len(inp), max_logit_diff=0.0, max_q_diff=0.0, prediction_mismatches=0,
+               halt_mismatches=0, min_top2_gap=float("inf"), min_abs_q_halt=float("inf"))
+    with torch.no_grad():
+        x32, x64 = inner.input_embeddings(inp, pid), inner64.input_embeddings(inp, pid)
+        s32, s64 = inner.init_state(len(inp)), inner64.init_state(len(inp))
+        for _ in range(cfg["halt_max_steps"]):
+            h32, l32, lg32, q32, _ = inner.step(*s32, x32, grad_last=False)
+            h64, l64, lg64, q64, _ = inner64.step(*s64, x64, grad_last=False)
+            s32, s64 = (h32, l32), (h64, l64)
+            out["max_logit_diff"] = max(out["max_logit_diff"], (lg32.double() - lg64).abs().max().item())
+            out["max_q_diff"] = max(out["max_q_diff"], (q32.double() - q64).abs().max().item())
+            out["prediction_mismatches"] += int((lg32.argmax(-1) != lg64.argmax(-1)).any(-1).sum())
+            out["halt_mismatches"] += int(((q32 > 0) != (q64 > 0)).sum())
+            top2 = lg64.topk(2, dim=-1).values
+            out["min_top2_gap"] = min(out["min_top2_gap"], (top2[..., 0] - top2[..., 1]).min().item())
+            out["min_abs_q_halt"] = min(out["min_abs_q_halt"], q64.abs().min().item())
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="directory with step_N, all_config.yaml, dataset.json")
@@ -78,6 +104,8 @@ def main():
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None, help="also write the figures here")
+    ap.add_argument("--fp64-check", type=int, default=200,
+                    help="compare float32 with float64 on this many puzzles (0: skip)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     inner, cfg, _, ckpt = load_checkpoint(args.model, args.checkpoint)
@@ -95,6 +123,13 @@ def main():
           f"{r['early_halt_mean_steps']:.2f} steps on average")
     print(f"  per step: {r['exact_after_step']}")
     print(f"  halting step histogram: {r['early_halt_histogram']}")
+    if args.fp64_check:
+        r["fp64_check"] = fp64_check(inner, cfg, inputs[:args.fp64_check], pids[:args.fp64_check])
+        c = r["fp64_check"]
+        print(f"  float32 vs float64 on {c['puzzles']} puzzles, all {cfg['halt_max_steps']} steps: "
+              f"max |logit diff| {c['max_logit_diff']:.2e}, max |q_halt diff| {c['max_q_diff']:.2e}, "
+              f"predictions differ {c['prediction_mismatches']}, halting decisions differ {c['halt_mismatches']}, "
+              f"min top-2 logit gap {c['min_top2_gap']:.3f}, min |q_halt| {c['min_abs_q_halt']:.3f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(r, f, indent=2)

@@ -178,10 +178,16 @@ def main():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--reveal-prob", type=float, default=0.0,
+                    help="probability that a training puzzle gets extra givens (easier examples)")
+    ap.add_argument("--reveal-max", type=int, default=0, help="extra givens: uniform in 1..reveal-max")
+    ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--halt-exploration", type=float, default=0.1)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--eval-count", type=int, default=500)
-    ap.add_argument("--max-minutes", type=float, default=0, help="stop early (and save) after this many minutes")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="time budget: stop (and save) after this many minutes; the cosine schedule "
+                         "then follows max(step fraction, time fraction)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -192,8 +198,10 @@ def main():
 
     tr_in = np.load(os.path.join(args.data, "train__inputs.npy")).astype(np.int64)
     tr_lab = np.load(os.path.join(args.data, "train__labels.npy")).astype(np.int64)
-    te_in = np.load(os.path.join(args.data, "test__inputs.npy")).astype(np.int64)[:args.eval_count]
-    te_lab = np.load(os.path.join(args.data, "test__labels.npy")).astype(np.int64)[:args.eval_count]
+    # validation: the last eval_count training puzzles, never trained on
+    # (the held-out test set is only touched by evaluate.py)
+    te_in, te_lab = tr_in[-args.eval_count:], tr_lab[-args.eval_count:]
+    tr_in, tr_lab = tr_in[:-args.eval_count], tr_lab[:-args.eval_count]
     te_pid = np.zeros(len(te_in), dtype=np.int64)
     S = tr_in.shape[1]
     assert S == args.size * args.size
@@ -223,6 +231,10 @@ def main():
         if step < args.warmup:
             return args.lr * (step + 1) / args.warmup
         p = (step - args.warmup) / max(1, args.steps - args.warmup)
+        if args.max_minutes:
+            # with a time budget the schedule follows whichever runs out first
+            p = max(p, (time.time() - t0) / (args.max_minutes * 60))
+        p = min(p, 1.0)
         return args.lr * (args.lr_min_ratio + (1 - args.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
 
     aug = SudokuAugmenter(args.size, rng)
@@ -236,8 +248,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     write_configs(args.out, cfg, args, len(tr_in))
 
-    def save(step):
-        src = ema if ema is not None else wrapper
+    def save(step, src):
         for f in os.listdir(args.out):
             if f.startswith("step_"):
                 os.remove(os.path.join(args.out, f))
@@ -254,6 +265,11 @@ def main():
         if k:
             idx = rng.integers(0, len(tr_in), k)
             a_in, a_lab = aug(tr_in[idx], tr_lab[idx])
+            if args.reveal_prob > 0:
+                kk = rng.integers(1, args.reveal_max + 1, k) * (rng.random(k) < args.reveal_prob)
+                ranks = np.argsort(np.argsort(rng.random(a_in.shape), 1), 1)
+                rev = (ranks < kk[:, None]) & (a_in == 1)
+                a_in = np.where(rev, a_lab, a_in)
             hm = halted
             cur_in[hm] = torch.from_numpy(a_in)
             cur_lab[hm] = torch.from_numpy(a_lab)
@@ -270,6 +286,8 @@ def main():
         loss = lm_loss + 0.5 * q_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if args.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(wrapper.parameters(), args.grad_clip)
         opt.step()
         if ema is not None:
             with torch.no_grad():
@@ -298,11 +316,18 @@ def main():
             nhalt = 0
         last = it + 1 == args.steps or (args.max_minutes and time.time() - t0 > args.max_minutes * 60)
         if (it + 1) % args.eval_every == 0 or last:
-            src = (ema if ema is not None else wrapper).inner
-            acc = exact_eval(src, te_in, te_lab, te_pid, N)
-            print(f"EVAL it {it + 1}: exact after step 1 {acc[0]:.3f}, step {N // 2} {acc[N // 2 - 1]:.3f}, "
-                  f"step {N} {acc[-1]:.3f}  ({(time.time() - t0) / 60:.1f} min)", flush=True)
-            save(it + 1)
+            best = None
+            for name, m in (("raw", wrapper), ("ema", ema)):
+                if m is None:
+                    continue
+                acc = exact_eval(m.inner, te_in, te_lab, te_pid, N)
+                print(f"EVAL it {it + 1} {name}: exact after step 1 {acc[0]:.3f}, step {N // 2} "
+                      f"{acc[N // 2 - 1]:.3f}, step {N} {acc[-1]:.3f}  ({(time.time() - t0) / 60:.1f} min)",
+                      flush=True)
+                if best is None or acc[-1] >= best[0]:
+                    best = (acc[-1], name, m)
+            save(it + 1, best[2])
+            print(f"saved {best[1]} weights as step_{it + 1}", flush=True)
         if last:
             break
     print(f"done in {(time.time() - t0) / 60:.1f} min", flush=True)

@@ -40,7 +40,8 @@ def swiglu_inter(expansion, width):
 
 
 def rms(x, eps):
-    x = x.float()
+    if x.dtype in (torch.float16, torch.bfloat16):
+        x = x.float()  # at least fp32 (float64 stays float64 for reference checks)
     return x * torch.rsqrt(x.square().mean(-1, keepdim=True) + eps)
 
 
@@ -195,8 +196,9 @@ class TRMInner(nn.Module):
 
     def init_state(self, batch):
         D = self.cfg["hidden_size"]
-        zH = self.H_init.float().view(1, 1, D).expand(batch, self.L, D).contiguous()
-        zL = self.L_init.float().view(1, 1, D).expand(batch, self.L, D).contiguous()
+        dt = self.embed_tokens.embedding_weight.dtype
+        zH = self.H_init.to(dt).view(1, 1, D).expand(batch, self.L, D).contiguous()
+        zL = self.L_init.to(dt).view(1, 1, D).expand(batch, self.L, D).contiguous()
         return zH, zL
 
     def step(self, zH, zL, x, grad_last=True):
