@@ -1,14 +1,32 @@
 //===- trm-import.cpp - TRM configuration/checkpoint to trm module --------===//
+//
+//   trm-import --config all_config.yaml [--dataset-json dataset.json]
+//              [--checkpoint step_N | model.safetensors]
+//              [--weights-out weights.safetensors] [--batch N]
+//              [--halting fixed|q_halt] [--seq-len S] -o model.mlir
+//
+// Builds the trm module a configuration describes. With a checkpoint it also
+// validates the checkpoint against the configuration (keys, shapes, dtypes),
+// fills data-set sizes the configuration leaves open from tensor shapes, and
+// writes the canonical f32 weights as safetensors. Every error is one message
+// naming the file and the key or field, exit code 1, and no output file:
+// outputs are written to temporary files only after everything validated
+// and renamed into place at the end.
+//
+//===----------------------------------------------------------------------===//
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Support/FileUtilities.h"
 #include "trm/Builder/ModelBuilder.h"
 #include "trm/Config/TRMConfig.h"
+#include "trm/Import/AtomicFile.h"
+#include "trm/Import/Safetensors.h"
+#include "trm/Import/WeightImport.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -17,6 +35,21 @@ static cl::opt<std::string> configPath(
     "config", cl::desc("all_config.yaml of the reference trainer, or JSON "
                        "with the same field names"),
     cl::value_desc("file"), cl::Required);
+static cl::opt<std::string> datasetJsonPath(
+    "dataset-json",
+    cl::desc("dataset.json of the reference data set (vocab_size, seq_len, "
+             "num_puzzle_identifiers)"),
+    cl::value_desc("file"));
+static cl::opt<std::string> checkpointPath(
+    "checkpoint",
+    cl::desc("torch.save state_dict archive (step_N) or .safetensors file to "
+             "validate against the configuration"),
+    cl::value_desc("file"));
+static cl::opt<std::string> weightsOutPath(
+    "weights-out",
+    cl::desc("Write the checkpoint's weights as f32 safetensors with canonical "
+             "keys (needs --checkpoint)"),
+    cl::value_desc("file"));
 static cl::opt<std::string> outputPath("o", cl::desc("Output trm module"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::opt<int64_t> batch("batch", cl::desc("Static batch size"),
@@ -38,30 +71,82 @@ static int fail(llvm::Error err) {
   return 1;
 }
 
+static llvm::Error usageError(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
+}
+
+static bool sameFile(llvm::StringRef a, llvm::StringRef b) {
+  if (a == b)
+    return true;
+  bool result = false;
+  return !llvm::sys::fs::equivalent(a, b, result) && result;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "TRM importer\n");
 
+  // Arguments first: nothing is read before they make sense.
+  std::optional<trm::HaltingPolicy> policy =
+      trm::symbolizeHaltingPolicy(halting);
+  if (!policy)
+    return fail(usageError("--halting: unknown policy '" + halting +
+                           "' (fixed or q_halt)"));
+  if (batch < 1)
+    return fail(usageError("--batch must be positive"));
+  if (seqLen < 0 || vocabSize < 0 || numPuzzleIds < 0)
+    return fail(usageError(
+        "--seq-len, --vocab-size and --num-puzzle-identifiers must be positive"));
+  if (!weightsOutPath.empty() && checkpointPath.empty())
+    return fail(usageError("--weights-out needs --checkpoint"));
+  if (!weightsOutPath.empty() &&
+      (weightsOutPath == "-" || sameFile(weightsOutPath, outputPath)))
+    return fail(usageError("--weights-out must name a file other than the "
+                           "module output"));
+
+  // Configuration: file, then dataset.json for what it leaves open, then the
+  // command line overrides.
   llvm::Expected<trm::TRMConfig> config = trm::parseConfigFile(configPath);
   if (!config)
     return fail(config.takeError());
+  if (!datasetJsonPath.empty())
+    if (llvm::Error err =
+            trm::applyDatasetJson(*config, datasetJsonPath, configPath))
+      return fail(std::move(err));
   if (seqLen > 0)
     config->seqLen = seqLen;
   if (vocabSize > 0)
     config->vocabSize = vocabSize;
   if (numPuzzleIds > 0)
     config->numPuzzleIdentifiers = numPuzzleIds;
+
+  // Checkpoint: read, canonicalise keys, fill sizes still unknown.
+  std::optional<trm::CheckpointWeights> checkpoint;
+  if (!checkpointPath.empty()) {
+    auto tensors = trm::readCheckpointFile(checkpointPath);
+    if (!tensors)
+      return fail(tensors.takeError());
+    auto weights =
+        trm::canonicalizeWeights(std::move(*tensors), checkpointPath);
+    if (!weights)
+      return fail(weights.takeError());
+    trm::inferConfigFromWeights(*config, *weights);
+    checkpoint = std::move(*weights);
+  }
+  if (llvm::Error err = trm::checkDatasetSizesKnown(*config, configPath))
+    return fail(std::move(err));
   if (llvm::Error err = trm::validateConfig(*config, configPath))
     return fail(std::move(err));
-  std::optional<trm::HaltingPolicy> policy =
-      trm::symbolizeHaltingPolicy(halting);
-  if (!policy)
-    return fail(llvm::createStringError("--halting: unknown policy '" +
-                                        halting + "' (fixed or q_halt)"));
-  if (batch < 1)
-    return fail(llvm::createStringError("--batch must be positive"));
+
+  std::vector<trm::Tensor> weights;
+  if (checkpoint) {
+    auto matched = trm::matchWeights(*config, std::move(*checkpoint));
+    if (!matched)
+      return fail(matched.takeError());
+    weights = std::move(*matched);
+  }
 
   MLIRContext context;
   trm::ModelBuildOptions options;
@@ -69,13 +154,39 @@ int main(int argc, char **argv) {
   options.policy = *policy;
   OwningOpRef<ModuleOp> module = trm::buildModel(context, *config, options);
   if (failed(verify(*module)))
-    return 1;
+    return fail(usageError("internal error: the built module does not verify"));
 
-  std::string errorMessage;
-  auto output = openOutputFile(outputPath, &errorMessage);
-  if (!output)
-    return fail(llvm::createStringError(errorMessage));
-  module->print(output->os());
-  output->keep();
+  // Everything validated: write the outputs through temporary files, then
+  // rename them into place.
+  std::optional<trm::AtomicFile> weightsFile, moduleFile;
+  if (!weightsOutPath.empty()) {
+    auto file = trm::AtomicFile::create(weightsOutPath);
+    if (!file)
+      return fail(file.takeError());
+    weightsFile.emplace(std::move(*file));
+    if (llvm::Error err = trm::writeSafetensors(
+            weightsFile->os(), weights,
+            {{"format", "pt"}, {"producer", "trm-import"}}))
+      return fail(std::move(err));
+  }
+  if (outputPath != "-") {
+    auto file = trm::AtomicFile::create(outputPath);
+    if (!file)
+      return fail(file.takeError());
+    moduleFile.emplace(std::move(*file));
+    module->print(moduleFile->os());
+  }
+  if (weightsFile)
+    if (llvm::Error err = weightsFile->commit())
+      return fail(std::move(err));
+  if (moduleFile) {
+    if (llvm::Error err = moduleFile->commit()) {
+      llvm::sys::fs::remove(weightsOutPath);
+      return fail(std::move(err));
+    }
+  } else {
+    module->print(llvm::outs());
+    llvm::outs().flush();
+  }
   return 0;
 }

@@ -1,0 +1,191 @@
+//===- TorchZip.cpp - the zip container of torch.save ---------------------===//
+#include "trm/Import/TorchCheckpoint.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <zip.h>
+
+using namespace mlir::trm;
+using llvm::StringRef;
+
+bool mlir::trm::looksLikeZip(llvm::ArrayRef<uint8_t> bytes) {
+  return bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' &&
+         ((bytes[2] == 3 && bytes[3] == 4) || (bytes[2] == 5 && bytes[3] == 6));
+}
+
+namespace {
+struct ZipCloser {
+  void operator()(zip_t *za) const { zip_discard(za); }
+};
+struct ZipFileCloser {
+  void operator()(zip_file_t *zf) const { zip_fclose(zf); }
+};
+using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
+
+/// Reads one record completely, checking its size against the directory and
+/// `limit` (zip bombs, lying headers) and, through libzip, its CRC.
+llvm::Expected<std::vector<uint8_t>> readRecord(zip_t *za, StringRef name,
+                                                StringRef file,
+                                                uint64_t archiveSize,
+                                                uint64_t limit) {
+  zip_int64_t index = zip_name_locate(za, name.str().c_str(), 0);
+  if (index < 0)
+    return fileError(file, "record '" + name + "' is missing");
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat_index(za, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+      !(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD))
+    return fileError(file, "record '" + name + "': cannot read its zip entry");
+  if (st.encryption_method != ZIP_EM_NONE && (st.valid & ZIP_STAT_ENCRYPTION_METHOD))
+    return fileError(file, "record '" + name + "' is encrypted");
+  if (st.comp_size > archiveSize)
+    return fileError(file, llvm::formatv("record '{0}': compressed size {1} is "
+                                         "larger than the archive ({2} bytes)",
+                                         name, st.comp_size, archiveSize));
+  if (st.comp_method == ZIP_CM_STORE && st.size != st.comp_size)
+    return fileError(file, llvm::formatv("record '{0}': stored entry has size "
+                                         "{1} but compressed size {2}",
+                                         name, st.size, st.comp_size));
+  if (st.size > limit)
+    return fileError(file, llvm::formatv("record '{0}': size {1} exceeds the "
+                                         "limit of {2} bytes",
+                                         name, st.size, limit));
+  std::unique_ptr<zip_file_t, ZipFileCloser> zf(zip_fopen_index(za, index, 0));
+  if (!zf)
+    return fileError(file, "record '" + name + "': cannot open: " +
+                               zip_strerror(za));
+  std::vector<uint8_t> out;
+  // Grow with the data actually decompressed rather than trusting st.size.
+  const size_t chunk = 1 << 20;
+  // Stored records cannot be larger than the archive (checked above); the
+  // extra byte is the probe for data beyond the declared size.
+  out.reserve(st.comp_method == ZIP_CM_STORE
+                  ? st.size + 1
+                  : std::min<uint64_t>(st.size, uint64_t(64) << 20) + 1);
+  for (;;) {
+    size_t have = out.size();
+    size_t want = static_cast<size_t>(
+        std::min<uint64_t>(chunk, st.size - std::min<uint64_t>(st.size, have)) + 1);
+    out.resize(have + want);
+    zip_int64_t got = zip_fread(zf.get(), out.data() + have, want);
+    if (got < 0)
+      return fileError(file, "record '" + name + "': " +
+                                 zip_file_strerror(zf.get()));
+    out.resize(have + static_cast<size_t>(got));
+    if (got == 0)
+      break;
+    if (out.size() > st.size)
+      return fileError(file, llvm::formatv("record '{0}' holds more than the "
+                                           "{1} bytes its header declares",
+                                           name, st.size));
+  }
+  if (out.size() != st.size)
+    return fileError(file, llvm::formatv("record '{0}' is truncated: {1} of "
+                                         "{2} bytes",
+                                         name, out.size(), st.size));
+  return out;
+}
+} // namespace
+
+llvm::Expected<std::vector<Tensor>>
+mlir::trm::readTorchCheckpointBuffer(llvm::ArrayRef<uint8_t> bytes,
+                                     StringRef file,
+                                     const TorchReadOptions &options) {
+  if (!looksLikeZip(bytes))
+    return fileError(file, "not a PyTorch checkpoint: no zip signature "
+                           "(torch.save archives start with 'PK')");
+  zip_error_t zerr;
+  zip_error_init(&zerr);
+  zip_source_t *src =
+      zip_source_buffer_create(bytes.data(), bytes.size(), 0, &zerr);
+  if (!src) {
+    std::string msg = zip_error_strerror(&zerr);
+    zip_error_fini(&zerr);
+    return fileError(file, "cannot read the zip archive: " + msg);
+  }
+  ZipPtr za(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr));
+  if (!za) {
+    zip_source_free(src);
+    std::string msg = zip_error_strerror(&zerr);
+    zip_error_fini(&zerr);
+    return fileError(file, "not a valid zip archive (truncated or corrupt?): " +
+                               msg);
+  }
+  zip_error_fini(&zerr);
+
+  // Find `<archive>/data.pkl` (one directory level, any archive name).
+  std::string pickleName;
+  zip_int64_t numEntries = zip_get_num_entries(za.get(), 0);
+  for (zip_int64_t i = 0; i < numEntries; ++i) {
+    const char *n = zip_get_name(za.get(), i, 0);
+    if (!n)
+      continue;
+    StringRef name(n);
+    if (!name.ends_with("/data.pkl") || name.count('/') != 1)
+      continue;
+    if (!pickleName.empty())
+      return fileError(file, "two pickles in one archive ('" + pickleName +
+                                 "' and '" + name + "')");
+    pickleName = name.str();
+  }
+  if (pickleName.empty())
+    return fileError(file, "no '<archive>/data.pkl' record: not a torch.save "
+                           "zip archive");
+  std::string prefix = pickleName.substr(0, pickleName.size() - 8);
+  const uint64_t limit = options.maxRecordBytes;
+
+  bool bigEndian = false;
+  if (zip_name_locate(za.get(), (prefix + "byteorder").c_str(), 0) >= 0) {
+    auto order = readRecord(za.get(), prefix + "byteorder", file, bytes.size(),
+                            64);
+    if (!order)
+      return order.takeError();
+    StringRef text(reinterpret_cast<const char *>(order->data()), order->size());
+    text = text.trim();
+    if (text == "big")
+      bigEndian = true;
+    else if (text != "little")
+      return fileError(file, "record '" + prefix + "byteorder': unknown byte "
+                             "order '" + text + "'");
+  }
+  if (zip_name_locate(za.get(), (prefix + "version").c_str(), 0) >= 0) {
+    auto version =
+        readRecord(za.get(), prefix + "version", file, bytes.size(), 64);
+    if (!version)
+      return version.takeError();
+    StringRef text(reinterpret_cast<const char *>(version->data()),
+                   version->size());
+    unsigned v;
+    if (text.trim().getAsInteger(10, v))
+      return fileError(file, "record '" + prefix + "version' is not a number");
+  }
+
+  auto pickle = readRecord(za.get(), pickleName, file, bytes.size(), limit);
+  if (!pickle)
+    return pickle.takeError();
+  auto loader = [&](const TorchStorageRef &ref)
+      -> llvm::Expected<std::vector<uint8_t>> {
+    if (ref.key.empty() || StringRef(ref.key).contains('/'))
+      return fileError(file, "storage key '" + ref.key + "' is not valid");
+    return readRecord(za.get(), prefix + "data/" + ref.key, file, bytes.size(),
+                      limit);
+  };
+  return unpickleStateDict(*pickle, file.str() + ": " + pickleName, loader,
+                           bigEndian);
+}
+
+llvm::Expected<std::vector<Tensor>>
+mlir::trm::readTorchCheckpointFile(StringRef path,
+                                   const TorchReadOptions &options) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fileError(path, "cannot open file: " + buffer.getError().message());
+  llvm::ArrayRef<uint8_t> bytes(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      (*buffer)->getBufferSize());
+  return readTorchCheckpointBuffer(bytes, path, options);
+}
