@@ -24,11 +24,12 @@ echo "== the model as trm IR: $OUT/sudoku6.mlir ($(wc -l < "$OUT/sudoku6.mlir") 
 grep -E "trm\.(act|deep_recursion)" "$OUT/sudoku6.mlir" | sed 's/^ */   /'
 
 echo
-echo "== five held-out puzzles on the CPU, early halting (q_halt > 0)"
+echo "== five held-out puzzles (rows 0, 1, 2, 496, 5 of the test set) on the CPU,"
+echo "   early halting (q_halt > 0); traces rendered to $OUT/trace<i>.svg"
 "$BUILD/bin/trm-run" "$OUT/sudoku6.mlir" --device cpu \
   --weights "$OUT/weights.safetensors" --halting q --print-grids \
   --input "$DATA/demo_inputs.npy" --labels "$DATA/demo_labels.npy" \
-  --trace "$OUT/demo-trace.txt"
+  --trace "$OUT/demo-trace.txt" --trace-svg "$OUT/trace"
 
 echo
 echo "== the whole held-out set, both halting policies"
