@@ -22,6 +22,6 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "V
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.trm_tools_dir, config.llvm_tools_dir]
-tools = ["trm-opt", "trm-import", "trm-run", "mlir-opt", "spirv-val",
+tools = ["trm-opt", "trm-import", "trm-run", "mlir-opt",
          ToolSubst("not", unresolved="fatal"), ToolSubst("count", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
