@@ -45,8 +45,8 @@ static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                       cl::desc("<trm module .mlir>"));
 static cl::opt<std::string> device("device", cl::desc("cpu | vulkan"),
                                    cl::init("cpu"));
-static cl::opt<std::string> weightsPath("weights",
-                                        cl::desc("weights (.safetensors)"));
+static cl::opt<std::string> weightsPath(
+    "weights", cl::desc("weights: safetensors or a torch.save checkpoint"));
 static cl::opt<std::string> inputPath("input",
                                       cl::desc("tokens .npy, int [N, S]"));
 static cl::opt<std::string>
@@ -307,7 +307,7 @@ int main(int argc, char **argv) {
     if (llvm::Error err =
             checkRange(ids, sig->numPuzzleIds, puzzleIdsPath, "puzzle id"))
       return fail(std::move(err));
-  auto weightFile = trm::readSafetensors(weightsPath);
+  auto weightFile = trm::readWeights(weightsPath);
   if (!weightFile)
     return fail(weightFile.takeError());
   double loadSeconds = secondsSince(t0);

@@ -1,4 +1,9 @@
-//===- ArrayIO.h - .npy arrays and safetensors weights for trm-run -*- C++ -*-===//
+//===- ArrayIO.h - trm-run's view of .npy inputs and weight files -*- C++ -*-===//
+//
+// Thin adapters over the fuzzed readers and writers of lib/Import: integer
+// inputs widened to int64, weights converted to f32 under canonical keys.
+//
+//===----------------------------------------------------------------------===//
 #ifndef TRM_RUNTIME_ARRAYIO_H
 #define TRM_RUNTIME_ARRAYIO_H
 
@@ -11,24 +16,22 @@
 
 namespace mlir::trm {
 
-/// An integer .npy array ('<i4' or '<i8', C order), widened to int64.
+/// An integer .npy array, widened to int64.
 struct IntArray {
   std::vector<int64_t> shape;
   std::vector<int64_t> values;
 };
 
-/// Reads an integer .npy (v1-v3 header). Errors name the file and the
-/// header field at fault.
+/// Reads an integer .npy (any NumPy integer dtype). Errors name the file.
 llvm::Expected<IntArray> readIntNpy(llvm::StringRef path);
 
-/// Writes a C-order '<i4' or '<f4' .npy file.
+/// Writes a C-order '<i4' or '<f4' .npy file (atomically).
 llvm::Error writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
                      llvm::ArrayRef<int32_t> values);
 llvm::Error writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
                      llvm::ArrayRef<float> values);
 
-/// A weights file read as f32 tensors by canonical key (prefixes
-/// `_orig_mod.`, `model.`, `inner.` stripped; BF16/F16 widened).
+/// A weights file as f32 tensors by canonical key.
 struct WeightFile {
   struct Tensor {
     std::vector<int64_t> shape;
@@ -37,11 +40,10 @@ struct WeightFile {
   llvm::StringMap<Tensor> tensors;
 };
 
-/// Reads a safetensors file (F32, BF16, F16) with full header validation.
-llvm::Expected<WeightFile> readSafetensors(llvm::StringRef path);
-
-/// Strips the reference trainer's `_orig_mod.`, `model.` and `inner.` prefixes.
-std::string canonicalWeightKey(llvm::StringRef key);
+/// Reads a safetensors file or a torch.save checkpoint: keys canonicalised
+/// (`_orig_mod.`, `model.`, `inner.` removed), harmless non-parameter
+/// buffers dropped, values converted to f32.
+llvm::Expected<WeightFile> readWeights(llvm::StringRef path);
 
 } // namespace mlir::trm
 
