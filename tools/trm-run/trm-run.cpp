@@ -15,6 +15,8 @@
 #include "TraceSvg.h"
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/CpuExecutable.h"
+#include "trm/Runtime/VulkanDevices.h"
+#include "llvm/TargetParser/Host.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -41,10 +43,12 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+static cl::opt<std::string> modelPath(cl::Positional,
                                       cl::desc("<trm module .mlir>"));
 static cl::opt<std::string> device("device", cl::desc("cpu | vulkan"),
                                    cl::init("cpu"));
+static cl::opt<bool> listDevices(
+    "list-devices", cl::desc("list the Vulkan devices (and the CPU) and exit"));
 static cl::opt<std::string> weightsPath(
     "weights", cl::desc("weights: safetensors or a torch.save checkpoint"));
 static cl::opt<std::string> inputPath("input",
@@ -191,9 +195,33 @@ int main(int argc, char **argv) {
   registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "trm-run: compile and run a TRM\n");
 
-  if (device == "vulkan")
-    return fail(error("--device vulkan: the Vulkan backend is not built yet "
-                      "in this version of trm-run (use --device cpu)"));
+  if (listDevices) {
+    llvm::outs() << "cpu: the host (" << llvm::sys::getHostCPUName()
+                 << "), --device cpu\n";
+    auto devices = trm::listVulkanDevices();
+    if (!devices)
+      return fail(devices.takeError());
+    for (auto [i, d] : llvm::enumerate(*devices))
+      llvm::outs() << llvm::formatv(
+          "vulkan {0}: {1} ({2}), Vulkan {3}, {4} MiB device-local, "
+          "compute queue {5}, max workgroup {6}, shared memory {7} KiB, "
+          "float16 {8}\n",
+          i, d.name, d.type, trm::formatVulkanVersion(d.apiVersion),
+          d.deviceLocalBytes >> 20, d.hasComputeQueue ? "yes" : "no",
+          d.maxWorkgroupInvocations, d.maxSharedMemoryBytes >> 10,
+          d.shaderFloat16 ? "yes" : "no");
+    return 0;
+  }
+  if (modelPath.empty())
+    return fail(error("no model given (trm-run MODEL.mlir ...)"));
+  if (device == "vulkan") {
+    // Check the device side first so a missing driver is reported as such.
+    if (auto devices = trm::listVulkanDevices(); !devices)
+      return fail(devices.takeError());
+    return fail(error("--device vulkan: the Vulkan code generation is not "
+                      "built yet in this version of trm-run (a device was "
+                      "found; see --list-devices); use --device cpu"));
+  }
   if (device != "cpu")
     return fail(error("--device: unknown device '" + device +
                       "' (cpu or vulkan)"));
