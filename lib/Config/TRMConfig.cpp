@@ -8,6 +8,8 @@
 using namespace mlir::trm;
 
 int64_t mlir::trm::swigluIntermediate(double expansion, int64_t width) {
+  // Python's round() rounds half to even; std::nearbyint does the same in
+  // the default rounding mode.
   int64_t inter =
       static_cast<int64_t>(std::nearbyint(expansion * width * 2.0 / 3.0));
   return (inter + 255) / 256 * 256;

@@ -277,13 +277,10 @@ llvm::Expected<Tensor> mlir::trm::parseNpy(llvm::ArrayRef<uint8_t> bytes,
 }
 
 llvm::Expected<Tensor> mlir::trm::readNpyFile(StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  auto buffer = readBinaryFile(path);
   if (!buffer)
-    return fileError(path, "cannot open file: " + buffer.getError().message());
-  llvm::ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (*buffer)->getBufferSize());
+    return buffer.takeError();
+  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
   return parseNpy(bytes, path, llvm::sys::path::stem(path));
 }
 

@@ -159,13 +159,10 @@ mlir::trm::parseSafetensors(llvm::ArrayRef<uint8_t> bytes, StringRef file,
 llvm::Expected<std::vector<Tensor>>
 mlir::trm::readSafetensorsFile(StringRef path,
                                std::map<std::string, std::string> *metadata) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  auto buffer = readBinaryFile(path);
   if (!buffer)
-    return fileError(path, "cannot open file: " + buffer.getError().message());
-  llvm::ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (*buffer)->getBufferSize());
+    return buffer.takeError();
+  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
   return parseSafetensors(bytes, path, metadata);
 }
 

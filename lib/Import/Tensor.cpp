@@ -227,3 +227,18 @@ llvm::Error mlir::trm::fileError(llvm::StringRef file,
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  (file + ": " + message).str());
 }
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+mlir::trm::readBinaryFile(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fileError(path, "cannot open file: " + buffer.getError().message());
+  return std::move(*buffer);
+}
+
+llvm::ArrayRef<uint8_t> mlir::trm::bufferBytes(const llvm::MemoryBuffer &buffer) {
+  return llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(buffer.getBufferStart()),
+      buffer.getBufferSize());
+}

@@ -180,12 +180,9 @@ mlir::trm::readTorchCheckpointBuffer(llvm::ArrayRef<uint8_t> bytes,
 llvm::Expected<std::vector<Tensor>>
 mlir::trm::readTorchCheckpointFile(StringRef path,
                                    const TorchReadOptions &options) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  auto buffer = readBinaryFile(path);
   if (!buffer)
-    return fileError(path, "cannot open file: " + buffer.getError().message());
-  llvm::ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (*buffer)->getBufferSize());
+    return buffer.takeError();
+  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
   return readTorchCheckpointBuffer(bytes, path, options);
 }

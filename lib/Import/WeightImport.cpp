@@ -36,13 +36,10 @@ bool mlir::trm::isIgnoredBuffer(StringRef key) {
 
 llvm::Expected<std::vector<Tensor>>
 mlir::trm::readCheckpointFile(StringRef path, CheckpointFormat *format) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  auto buffer = readBinaryFile(path);
   if (!buffer)
-    return fileError(path, "cannot open file: " + buffer.getError().message());
-  llvm::ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (*buffer)->getBufferSize());
+    return buffer.takeError();
+  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
   if (looksLikeZip(bytes)) {
     if (format)
       *format = CheckpointFormat::TorchZip;

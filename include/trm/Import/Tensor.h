@@ -14,6 +14,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdint>
 #include <optional>
@@ -70,6 +71,12 @@ Tensor makeF32Tensor(llvm::StringRef name, std::vector<int64_t> shape,
 /// Builds a tensor of `dtype` from raw little-endian bytes.
 Tensor makeTensor(llvm::StringRef name, DType dtype, std::vector<int64_t> shape,
                   llvm::ArrayRef<uint8_t> bytes);
+
+/// Reads a whole file as bytes; the error names the file.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readBinaryFile(llvm::StringRef path);
+/// The contents of `buffer` as bytes (valid while the buffer lives).
+llvm::ArrayRef<uint8_t> bufferBytes(const llvm::MemoryBuffer &buffer);
 
 /// An llvm::Error "<file>: <message>".
 llvm::Error fileError(llvm::StringRef file, const llvm::Twine &message);

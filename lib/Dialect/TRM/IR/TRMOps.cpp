@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Dialect/TRM/IR/TRMOps.h"
+#include "trm/Config/TRMConfig.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -18,12 +19,6 @@ using namespace mlir::trm;
 
 #include "trm/Dialect/TRM/IR/TRMEnums.cpp.inc"
 
-int64_t mlir::trm::swigluWidth(double expansion, int64_t width) {
-  // Python's round() rounds half to even; std::nearbyint does the same in
-  // the default rounding mode.
-  int64_t inter = static_cast<int64_t>(std::nearbyint(expansion * width * 2.0 / 3.0));
-  return (inter + 255) / 256 * 256;
-}
 
 namespace {
 /// Shape of a ranked tensor value, after checking its rank.
@@ -179,7 +174,7 @@ LogicalResult SwiGLUOp::verify() {
     return emitOpError("expansion must be positive");
   bool overTokens = getMix() == MixAxis::Tokens;
   int64_t width = shapeOf(getHidden())[overTokens ? 1 : 2];
-  int64_t expected = swigluWidth(getExpansion().convertToDouble(), width);
+  int64_t expected = swigluIntermediate(getExpansion().convertToDouble(), width);
   if (failed(expectRank(op, getGateUpWeight(), 2, "gate_up projection")) ||
       failed(expectRank(op, getDownWeight(), 2, "down projection")))
     return failure();

@@ -18,9 +18,4 @@
 #define GET_OP_CLASSES
 #include "trm/Dialect/TRM/IR/TRMOps.h.inc"
 
-namespace mlir::trm {
-/// round_up(round(expansion * width * 2 / 3), 256): the reference's SwiGLU width.
-int64_t swigluWidth(double expansion, int64_t width);
-} // namespace mlir::trm
-
 #endif // TRM_DIALECT_TRM_IR_TRMOPS_H
