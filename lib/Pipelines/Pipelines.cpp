@@ -42,7 +42,44 @@ static constexpr const char *kTRMToLLVM =
     "convert-openmp-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
     "reconcile-unrealized-casts";
 
+// The Vulkan pipeline: the same trm -> linalg -> buffers front half, then
+// every linalg op becomes a workgroup-tiled kernel; kernels go to SPIR-V
+// (serialized into gpu.binary ops), the host side (loops, halting decision,
+// kernel launches) to LLVM.
+static constexpr const char *kTRMToVulkan =
+    "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"
+    "canonicalize,loop-invariant-code-motion,cse,"
+    "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+    "cse,canonicalize,func.func(buffer-loop-hoisting),"
+    "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"
+    // Every linalg op (copies included) -> one kernel launch.
+    "func.func(trm-memref-copy-to-linalg,convert-linalg-to-parallel-loops,"
+    "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"
+    "cse,trm-gpu-sink-views),"
+    "gpu-kernel-outlining,"
+    "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine,"
+    "arith-expand,canonicalize,cse,trm-gpu-set-entry-point-abi),"
+    // Host: device buffers, fences before host reads, scalar arguments.
+    "trm-gpu-assign-memory,canonicalize,"
+    // Kernels -> SPIR-V 1.3 for Vulkan, serialized.
+    "spirv-attach-target{ver=v1.3 caps=Shader "
+    "exts=SPV_KHR_storage_buffer_storage_class client_api=Vulkan},"
+    "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"
+    "trm-gpu-nest-spirv-modules,"
+    "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"
+    "gpu-module-to-binary,"
+    // Host -> LLVM; launches become mgpu* runtime calls.
+    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "finalize-memref-to-llvm,"
+    "gpu-to-llvm{use-bare-pointers-for-kernels intersperse-sizes-for-kernels},"
+    "convert-math-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+    "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
+    "reconcile-unrealized-casts";
+
 std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
+std::string mlir::trm::getTRMToVulkanPipelineText() { return kTRMToVulkan; }
 
 void mlir::trm::registerTRMPipelinePasses() {
   // The pipeline is parsed from text, so every pass in it must be registered
@@ -62,7 +99,21 @@ LogicalResult mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm) {
   return parsePassPipeline(kTRMToLLVM, pm, llvm::errs());
 }
 
+LogicalResult mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm) {
+  registerTRMPipelinePasses();
+  return parsePassPipeline(kTRMToVulkan, pm, llvm::errs());
+}
+
 void mlir::trm::registerTRMPipelines() {
+  PassPipelineRegistration<>(
+      "trm-to-vulkan-pipeline",
+      "Lower a trm module to SPIR-V kernels (in gpu.binary ops) and an LLVM "
+      "dialect host program (what trm-run --device vulkan runs)",
+      [](OpPassManager &pm) {
+        if (failed(buildTRMToVulkanPipeline(pm)))
+          llvm::report_fatal_error(
+              "trm-to-vulkan pipeline text does not parse");
+      });
   PassPipelineRegistration<>(
       "trm-to-llvm-pipeline",
       "Lower a trm module to the LLVM dialect for CPU execution (what "

@@ -1,5 +1,6 @@
 //===- CpuExecutable.cpp - JIT a trm module and call it -------------------===//
 #include "trm/Runtime/CpuExecutable.h"
+#include "MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -63,29 +64,6 @@ CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
       new CpuExecutable(std::move(*engine), std::move(sig)));
 }
 
-namespace {
-/// A ranked memref descriptor {allocated, aligned, offset, sizes, strides}
-/// of any rank, laid out as the LLVM lowering expects.
-class Descriptor {
-public:
-  Descriptor(void *data, ArrayRef<int64_t> shape) {
-    words.resize(3 + 2 * shape.size());
-    std::memcpy(&words[0], &data, sizeof(void *));
-    std::memcpy(&words[1], &data, sizeof(void *));
-    words[2] = 0;
-    int64_t stride = 1;
-    for (int64_t i = shape.size() - 1; i >= 0; --i) {
-      words[3 + i] = shape[i];
-      words[3 + shape.size() + i] = stride;
-      stride *= shape[i];
-    }
-  }
-  void *get() { return words.data(); }
-
-private:
-  std::vector<int64_t> words;
-};
-} // namespace
 
 llvm::Error CpuExecutable::run(const std::vector<float> &weights,
                                BatchBuffers &buf) {
@@ -93,19 +71,19 @@ llvm::Error CpuExecutable::run(const std::vector<float> &weights,
                 k = sig.maxSteps;
   // Arguments after bufferization: tokens, puzzle ids, packed weights, then
   // the results as out-parameters in order.
-  std::vector<Descriptor> descs = {
-      Descriptor(buf.tokens.data(), {b, s}),
-      Descriptor(buf.puzzleIds.data(), {b}),
-      Descriptor(const_cast<float *>(weights.data()),
+  std::vector<MemRefDescriptor> descs = {
+      MemRefDescriptor(buf.tokens.data(), {b, s}),
+      MemRefDescriptor(buf.puzzleIds.data(), {b}),
+      MemRefDescriptor(const_cast<float *>(weights.data()),
                  {static_cast<int64_t>(weights.size())}),
-      Descriptor(buf.predictions.data(), {b, s}),
-      Descriptor(buf.logits.data(), {b, s, v}),
-      Descriptor(buf.stepQLogits.data(), {b, k, 2}),
-      Descriptor(buf.steps.data(), {b}),
-      Descriptor(buf.stepPredictions.data(), {b, k, s}),
+      MemRefDescriptor(buf.predictions.data(), {b, s}),
+      MemRefDescriptor(buf.logits.data(), {b, s, v}),
+      MemRefDescriptor(buf.stepQLogits.data(), {b, k, 2}),
+      MemRefDescriptor(buf.steps.data(), {b}),
+      MemRefDescriptor(buf.stepPredictions.data(), {b, k, s}),
   };
   std::vector<void *> pointers;
-  for (Descriptor &d : descs)
+  for (MemRefDescriptor &d : descs)
     pointers.push_back(d.get());
   std::vector<void *> args;
   for (void *&p : pointers)

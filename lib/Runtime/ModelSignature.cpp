@@ -81,23 +81,27 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
   return llvm::Error::success();
 }
 
-std::string ModelSignature::artifactKey() {
+std::string ModelSignature::artifactKey(llvm::StringRef device) {
   // A lowered module is only valid for the pipeline and the LLVM that made
   // it, and for the runtime calling convention (bump kRuntimeAbi when the
   // argument layout in CpuExecutable::run changes).
   constexpr int kRuntimeAbi = 1;
-  std::string basis = getTRMToLLVMPipelineText() + "|" LLVM_VERSION_STRING "|" +
-                      std::to_string(kRuntimeAbi);
-  return "trm-cpu-" + llvm::utohexstr(llvm::xxh3_64bits(basis));
+  std::string pipeline = device == "vulkan" ? getTRMToVulkanPipelineText()
+                                            : getTRMToLLVMPipelineText();
+  std::string basis =
+      pipeline + "|" LLVM_VERSION_STRING "|" + std::to_string(kRuntimeAbi);
+  return "trm-" + device.str() + "-" +
+         llvm::utohexstr(llvm::xxh3_64bits(basis));
 }
 
-void ModelSignature::writeArtifactAttr(ModuleOp lowered,
-                                       llvm::StringRef policy) const {
+void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
+                                       llvm::StringRef device) const {
   Builder b(lowered.getContext());
   lowered->setAttr(
       kArtifactAttrName,
       b.getDictionaryAttr({
-          b.getNamedAttr("key", b.getStringAttr(artifactKey())),
+          b.getNamedAttr("key", b.getStringAttr(artifactKey(device))),
+          b.getNamedAttr("device", b.getStringAttr(device)),
           b.getNamedAttr("entry", b.getStringAttr(entry)),
           b.getNamedAttr("policy", b.getStringAttr(policy)),
           b.getNamedAttr("batch", b.getI64IntegerAttr(batch)),
@@ -113,7 +117,7 @@ void ModelSignature::writeArtifactAttr(ModuleOp lowered,
 
 llvm::Expected<ModelSignature>
 ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
-                             std::string &policy) {
+                             std::string &policy, std::string &device) {
   auto dict = module->getAttrOfType<DictionaryAttr>(kArtifactAttrName);
   if (!dict)
     return error(path + ": not a compiled trm artifact");
@@ -125,9 +129,12 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
     auto a = dict.getAs<IntegerAttr>(name);
     return a ? a.getInt() : 0;
   };
-  if (str("key") != artifactKey())
+  device = str("device");
+  if (device != "cpu" && device != "vulkan")
+    return error(path + ": artifact names no device (cpu or vulkan)");
+  if (str("key") != artifactKey(device))
     return error(path + ": stale artifact (key " + str("key") +
-                 ", this trm-run expects " + artifactKey() +
+                 ", this trm-run expects " + artifactKey(device) +
                  "); compile it again with --compile-only");
   ModelSignature sig;
   sig.entry = str("entry");

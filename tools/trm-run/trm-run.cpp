@@ -16,6 +16,7 @@
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/CpuExecutable.h"
 #include "trm/Runtime/VulkanDevices.h"
+#include "trm/Runtime/VulkanExecutable.h"
 #include "llvm/TargetParser/Host.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -47,6 +48,13 @@ static cl::opt<std::string> modelPath(cl::Positional,
                                       cl::desc("<trm module .mlir>"));
 static cl::opt<std::string> device("device", cl::desc("cpu | vulkan"),
                                    cl::init("cpu"));
+static cl::opt<int> vulkanDevice(
+    "vulkan-device", cl::desc("index of the Vulkan device (--list-devices)"),
+    cl::init(0));
+static cl::opt<bool> vulkanValidation(
+    "vulkan-validation",
+    cl::desc("enable VK_LAYER_KHRONOS_validation and fail on any message "
+             "(also TRM_VULKAN_VALIDATION=1)"));
 static cl::opt<bool> listDevices(
     "list-devices", cl::desc("list the Vulkan devices (and the CPU) and exit"));
 static cl::opt<std::string> weightsPath(
@@ -214,15 +222,7 @@ int main(int argc, char **argv) {
   }
   if (modelPath.empty())
     return fail(error("no model given (trm-run MODEL.mlir ...)"));
-  if (device == "vulkan") {
-    // Check the device side first so a missing driver is reported as such.
-    if (auto devices = trm::listVulkanDevices(); !devices)
-      return fail(devices.takeError());
-    return fail(error("--device vulkan: the Vulkan code generation is not "
-                      "built yet in this version of trm-run (a device was "
-                      "found; see --list-devices); use --device cpu"));
-  }
-  if (device != "cpu")
+  if (device != "cpu" && device != "vulkan")
     return fail(error("--device: unknown device '" + device +
                       "' (cpu or vulkan)"));
   std::string policy = halting == "q" ? "q_halt" : halting.getValue();
@@ -253,9 +253,10 @@ int main(int argc, char **argv) {
   // module gets the policy from --halting.
   const bool isArtifact =
       (*module)->hasAttr(trm::ModelSignature::kArtifactAttrName);
-  std::string artifactPolicy;
+  std::string artifactPolicy, artifactDevice;
   auto sig = isArtifact ? trm::ModelSignature::fromArtifact(
-                              *module, modelPath, artifactPolicy)
+                              *module, modelPath, artifactPolicy,
+                              artifactDevice)
                         : trm::ModelSignature::fromModule(*module, entry);
   if (!sig)
     return fail(isArtifact ? sig.takeError()
@@ -265,8 +266,14 @@ int main(int argc, char **argv) {
     return fail(error(modelPath + ": artifact was compiled with halting " +
                       artifactPolicy + ", not " + policy +
                       "; compile it again or drop --halting"));
-  if (isArtifact)
+  if (isArtifact && device.getNumOccurrences() && artifactDevice != device)
+    return fail(error(modelPath + ": artifact was compiled for " +
+                      artifactDevice + ", not " + device));
+  if (isArtifact) {
     policy = artifactPolicy;
+    device = artifactDevice;
+  }
+  const bool onVulkan = device == "vulkan";
 
   auto setPolicyAndLower = [&](PassManager &pm) -> llvm::Error {
     PassManager policyPm(&context);
@@ -275,7 +282,8 @@ int main(int argc, char **argv) {
     policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
     if (failed(policyPm.run(*module)))
       return error("cannot set the halting policy");
-    return trm::CpuExecutable::lower(*module, pm);
+    return onVulkan ? trm::VulkanExecutable::lower(*module, pm)
+                    : trm::CpuExecutable::lower(*module, pm);
   };
 
   if (compileOnly) {
@@ -287,7 +295,7 @@ int main(int argc, char **argv) {
     applyDefaultTimingPassManagerCLOptions(pm);
     if (llvm::Error err = setPolicyAndLower(pm))
       return fail(std::move(err));
-    sig->writeArtifactAttr(*module, policy);
+    sig->writeArtifactAttr(*module, policy, device);
     std::string message;
     auto out = openOutputFile(artifactOut, &message);
     if (!out)
@@ -295,9 +303,9 @@ int main(int argc, char **argv) {
     if (failed(writeBytecodeToFile(*module, out->os())))
       return fail(error(artifactOut + ": cannot write the artifact"));
     out->keep();
-    llvm::outs() << llvm::formatv("trm-run: wrote {0} (cpu, batch {1}, halting "
-                                  "{2}) in {3:f3} s\n",
-                                  artifactOut, sig->batch, policy,
+    llvm::outs() << llvm::formatv("trm-run: wrote {0} ({1}, batch {2}, halting "
+                                  "{3}) in {4:f3} s\n",
+                                  artifactOut, device, sig->batch, policy,
                                   secondsSince(t0));
     return 0;
   }
@@ -340,6 +348,24 @@ int main(int argc, char **argv) {
     return fail(weightFile.takeError());
   double loadSeconds = secondsSince(t0);
 
+  // The device before the compilation: a missing driver is reported first.
+  std::unique_ptr<trm::VulkanRuntime> vulkan;
+  if (onVulkan) {
+    trm::VulkanRuntimeOptions options;
+    options.deviceIndex = vulkanDevice;
+    const char *env = std::getenv("TRM_VULKAN_VALIDATION");
+    options.validation = vulkanValidation || (env && llvm::StringRef(env) == "1");
+    if (const char *t = std::getenv("TRM_VULKAN_TIMEOUT"))
+      options.timeoutSeconds = std::max(1.0, std::atof(t));
+    // A compiled artifact keeps its pipeline cache beside it.
+    if (isArtifact)
+      options.pipelineCachePath = modelPath + ".vkcache";
+    auto created = trm::VulkanRuntime::create(options);
+    if (!created)
+      return fail(created.takeError());
+    vulkan = std::move(*created);
+  }
+
   // Compile.
   auto t1 = Clock::now();
   PassManager pm(&context);
@@ -349,15 +375,29 @@ int main(int argc, char **argv) {
   if (!isArtifact)
     if (llvm::Error err = setPolicyAndLower(pm))
       return fail(std::move(err));
-  auto exe = trm::CpuExecutable::load(*module, *sig);
-  if (!exe)
-    return fail(exe.takeError());
+  std::unique_ptr<trm::CpuExecutable> cpuExe;
+  std::unique_ptr<trm::VulkanExecutable> vulkanExe;
+  if (onVulkan) {
+    auto exe = trm::VulkanExecutable::load(*module, *sig, *vulkan);
+    if (!exe)
+      return fail(exe.takeError());
+    vulkanExe = std::move(*exe);
+  } else {
+    auto exe = trm::CpuExecutable::load(*module, *sig);
+    if (!exe)
+      return fail(exe.takeError());
+    cpuExe = std::move(*exe);
+  }
   double compileSeconds = secondsSince(t1);
   if (llvm::Error err = sig->readWeightTable(*module))
     return fail(std::move(err));
   auto packed = packWeights(*weightFile, *sig, weightsPath);
   if (!packed)
     return fail(packed.takeError());
+  if (vulkanExe) {
+    vulkanExe->setWeights(*packed);
+    vulkan->resetStats();
+  }
 
   // Run in batches of the module's batch size; the last one is padded.
   const int64_t b = sig->batch, s = sig->seqLen, v = sig->vocab,
@@ -366,7 +406,7 @@ int main(int argc, char **argv) {
       stepPredictions(count * k * s);
   std::vector<float> logits(count * s * v), stepQ(count * k * 2);
   trm::BatchBuffers buf(*sig);
-  int64_t executedCalls = 0, neededCalls = 0;
+  int64_t executedCalls = 0, neededCalls = 0, executedSteps = 0;
   auto t2 = Clock::now();
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
@@ -376,7 +416,8 @@ int main(int argc, char **argv) {
       buf.tokens[i] = tokens->values[start * s + i];
     for (int64_t i = 0; i < n; ++i)
       buf.puzzleIds[i] = ids.values[start + i];
-    if (llvm::Error err = (*exe)->run(*packed, buf))
+    if (llvm::Error err = vulkanExe ? vulkanExe->run(buf)
+                                    : cpuExe->run(*packed, buf))
       return fail(std::move(err));
     std::copy_n(buf.predictions.begin(), n * s, predictions.begin() + start * s);
     std::copy_n(buf.logits.begin(), n * s * v, logits.begin() + start * s * v);
@@ -387,6 +428,7 @@ int main(int argc, char **argv) {
     // The batch loop runs until its last sample halts.
     int64_t longest = *std::max_element(buf.steps.begin(), buf.steps.end());
     executedCalls += b * longest * sig->callsPerStep();
+    executedSteps += longest;
     for (int64_t i = 0; i < n; ++i)
       neededCalls += buf.steps[i] * sig->callsPerStep();
   }
@@ -488,7 +530,8 @@ int main(int argc, char **argv) {
   // What the same batches cost when every sample runs all steps.
   int64_t fullCalls = (count + b - 1) / b * b * k * sig->callsPerStep();
   llvm::outs() << llvm::formatv(
-      "trm-run: {0} samples, batch {1}, device cpu, halting {2}\n", count, b,
+      "trm-run: {0} samples, batch {1}, device {2}, halting {3}\n", count, b,
+      onVulkan ? "vulkan: " + vulkan->deviceDescription() : std::string("cpu"),
       policy);
   llvm::outs() << llvm::formatv(
       isArtifact ? "timing: load {0:f3} s, JIT of the artifact {1:f3} s, run "
@@ -506,5 +549,25 @@ int main(int argc, char **argv) {
       "({6:f1}%)\n",
       meanSteps, k, executedCalls, neededCalls, fullCalls - executedCalls,
       fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls, b);
+  if (vulkan) {
+    const trm::VulkanRuntimeStats &st = vulkan->stats();
+    double perStep = executedSteps ? 1.0 / executedSteps : 0.0;
+    llvm::outs() << llvm::formatv(
+        "vulkan: {0} kernel dispatches ({1:f1} per supervision step), {2} "
+        "host synchronisations ({3:f2} per supervision step), {4} scalar "
+        "argument writes, {5} pipelines, {6} Vulkan memory allocations\n",
+        st.dispatches, st.dispatches * perStep, st.hostSyncs,
+        st.hostSyncs * perStep, st.scalarWrites, st.pipelines,
+        st.vulkanAllocations);
+    if (llvm::Error err = vulkan->savePipelineCache())
+      return fail(std::move(err));
+    cpuExe.reset();
+    vulkanExe.reset();
+    int64_t messages = vulkan->validationMessages();
+    llvm::outs() << "vulkan validation messages: " << messages << "\n";
+    if (messages)
+      return fail(error(llvm::formatv("{0} Vulkan validation message(s)",
+                                      messages)));
+  }
   return 0;
 }

@@ -80,4 +80,102 @@ def TRMCPUHoistVectorTransfers : Pass<"trm-cpu-hoist-vector-transfers",
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU (Vulkan/SPIR-V) code generation
+//===----------------------------------------------------------------------===//
+
+def TRMMemRefCopyToLinalg : Pass<"trm-memref-copy-to-linalg", "func::FuncOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferization copies buffers with memref.copy, which lowers to a host
+    memcpy. On the GPU path every copy must become a kernel like any other
+    element-wise op, so it is rewritten as linalg.copy before the linalg ops
+    become parallel loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> {
+  let summary = "Tile outermost scf.parallel loops into workgroups and map them";
+  let description = [{
+    Every outermost scf.parallel (with static bounds) is tiled so that one
+    workgroup of at most `workgroup-size` invocations covers its innermost
+    dimensions (innermost first, up to three; power-of-two tile extents, the
+    tail guarded by an scf.if), and both loops get the gpu mapping
+    attributes: the innermost dimensions go to x, then y and z, for block
+    ids and thread ids alike, so consecutive invocations touch consecutive
+    addresses. Dimensions beyond three stay sequential loops inside the
+    kernel. `convert-parallel-loops-to-gpu` then turns each loop nest into a
+    gpu.launch.
+  }];
+  let options = [
+    Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",
+           "invocations per workgroup (a power of two)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def TRMGPUSinkViews : Pass<"trm-gpu-sink-views", "func::FuncOp"> {
+  let summary = "Sink memref views and constants into gpu.launch bodies";
+  let description = [{
+    Kernel arguments must be whole buffers: a Vulkan storage buffer is bound
+    at its start, and the SPIR-V ABI has no strided descriptors. Views
+    (subview, expand/collapse_shape, cast, reinterpret_cast) and constants
+    used inside a gpu.launch are cloned into it, so outlining passes the
+    underlying allocation and `fold-memref-alias-ops` turns the view into
+    index arithmetic in the kernel. An index value from the host crosses
+    as i32 (the kernel's index width) and is widened inside.
+  }];
+}
+
+def TRMGPUSetEntryPointABI : Pass<"trm-gpu-set-entry-point-abi",
+                                  "gpu::GPUModuleOp"> {
+  let summary = "Give each kernel its SPIR-V entry-point ABI (workgroup size)";
+  let description = [{
+    `convert-gpu-to-spirv` needs `spirv.entry_point_abi` on each kernel; the
+    workgroup size comes from the `known_block_size` that outlining
+    recorded from the launch. A kernel without one is an error.
+  }];
+  let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
+}
+
+def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
+  let summary = "Put kernel buffers in device memory; fence host accesses";
+  let description = [{
+    Runs on the host side after kernel outlining. Buffers are grouped into
+    alias classes (views, loop-carried and branch values, calls). A class
+    that reaches a gpu.launch_func operand lives in device memory:
+    its memref.alloc ops become `gpu.alloc host_shared` and its deallocs a
+    call to `trmGpuFree`. Every host operation that reads or writes such a
+    buffer (the halting decision, for instance) is preceded by a call to
+    `trmGpuFence`, which waits for the kernels queued so far; kernel launches
+    themselves queue without waiting. Host-only buffers (the bookkeeping of
+    the ownership-based deallocation) stay in host memory.
+
+    Kernels take buffers only: a 32-bit scalar kernel operand (a loop
+    counter) is passed in a one-element device buffer that the runtime
+    fills in stream order (`trmGpuWriteWord`), and the kernel loads it.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+  let statistics = [
+    Statistic<"numDeviceAllocs", "device-allocs", "Allocations in device memory">,
+    Statistic<"numFences", "fences", "Fences before host accesses">,
+    Statistic<"numScalarArgs", "scalar-args", "Scalar kernel operands passed in buffers">,
+  ];
+}
+
+def TRMGPUNestSPIRVModules : Pass<"trm-gpu-nest-spirv-modules", "ModuleOp"> {
+  let summary = "Move each kernel's spirv.module into its gpu.module";
+  let description = [{
+    `convert-gpu-to-spirv` emits the SPIR-V module `@__spv__<name>` beside
+    the gpu.module `@<name>` it came from, while `gpu-module-to-binary`
+    serializes the spirv.module found inside a gpu.module. This pass moves
+    each one in (the gpu.func stays until the module becomes a binary: the
+    host's gpu.launch_func verifies against it).
+  }];
+}
+
 #endif

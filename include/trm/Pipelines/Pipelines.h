@@ -11,6 +11,12 @@ namespace mlir::trm {
 /// --trm-to-llvm-pipeline` reproduces it.
 LogicalResult buildTRMToLLVMPipeline(OpPassManager &pm);
 
+/// trm -> buffers -> workgroup-tiled kernels in SPIR-V (gpu.binary) plus a
+/// host program in the LLVM dialect that launches them through the mgpu*
+/// runtime API. Exactly what `trm-run --device vulkan` runs.
+LogicalResult buildTRMToVulkanPipeline(OpPassManager &pm);
+std::string getTRMToVulkanPipelineText();
+
 /// Registers every pass the pipelines name (upstream and trm).
 void registerTRMPipelinePasses();
 

@@ -46,13 +46,18 @@ struct ModelSignature {
   /// signature, the halting policy it was compiled with and a key that ties
   /// it to the compiler and pipeline that made it.
   static constexpr llvm::StringLiteral kArtifactAttrName = "trm.artifact";
-  /// The key of artifacts this build writes and accepts.
-  static std::string artifactKey();
-  /// Marks a lowered module as an artifact of this signature and policy.
-  void writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy) const;
-  /// Reads an artifact's signature; rejects artifacts of another key.
+  /// The key of artifacts this build writes and accepts for a device
+  /// ("cpu" or "vulkan").
+  static std::string artifactKey(llvm::StringRef device);
+  /// Marks a lowered module as an artifact of this signature, policy and
+  /// device.
+  void writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
+                         llvm::StringRef device) const;
+  /// Reads an artifact's signature, policy and device; rejects artifacts of
+  /// another key.
   static llvm::Expected<ModelSignature>
-  fromArtifact(ModuleOp module, llvm::StringRef path, std::string &policy);
+  fromArtifact(ModuleOp module, llvm::StringRef path, std::string &policy,
+               std::string &device);
 
   /// Network calls one sample makes per supervision step: T * (n + 1).
   int64_t callsPerStep() const { return hCycles * (lCycles + 1); }

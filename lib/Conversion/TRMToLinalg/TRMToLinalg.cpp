@@ -652,6 +652,14 @@ struct DeepRecursionLowering : OpRewritePattern<DeepRecursionOp> {
   }
 };
 
+/// True where a byte of the halted mask is set.
+Value isSet(OpBuilder &b, Location loc, Value maskByte) {
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(maskByte.getType(), 0));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, maskByte,
+                               zero);
+}
+
 struct ActLowering : OpRewritePattern<ActOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ActOp op,
@@ -662,7 +670,10 @@ struct ActLowering : OpRewritePattern<ActOp> {
     const int64_t batch = logitsShape[0], seq = logitsShape[1],
                   vocab = logitsShape[2], maxSteps = op.getMaxSteps();
     const bool qHalt = op.getPolicy() == HaltingPolicy::QHalt;
-    Type i1 = b.getI1Type();
+    // The halted mask holds one byte per sample (0 or 1): bytes are stored
+    // alike on every backend, unlike i1 (packed bits in LLVM vectors, no
+    // storage type in SPIR-V).
+    Type mask = b.getI8Type();
     Type predElt = op.getStepPredictions().getType().getElementType();
     Type stepsElt = op.getSteps().getType().getElementType();
 
@@ -674,7 +685,7 @@ struct ActLowering : OpRewritePattern<ActOp> {
         filled(b, {batch, maxSteps, 2}, b.getF32FloatAttr(0)),
         filled(b, {batch, maxSteps, seq}, b.getIntegerAttr(predElt, -1)),
         filled(b, {batch}, b.getIntegerAttr(stepsElt, 0)),
-        filled(b, {batch}, b.getIntegerAttr(i1, 0)),
+        filled(b, {batch}, b.getIntegerAttr(mask, 0)),
     };
     SmallVector<Type> types;
     for (Value v : inits)
@@ -690,13 +701,14 @@ struct ActLowering : OpRewritePattern<ActOp> {
       Value stepsLeft = arith::CmpIOp::create(
           b, arith::CmpIPredicate::ult, k, indexConst(b, b.getLoc(), maxSteps));
       Value allHalted = reduceAxis(
-          b, halted, 0, b.getIntegerAttr(i1, 1),
+          b, halted, 0, b.getIntegerAttr(mask, 1),
           [](OpBuilder &nb, Location loc, Value x, Value acc) -> Value {
             return arith::AndIOp::create(nb, loc, acc, x);
           });
       Value all = tensor::ExtractOp::create(b, allHalted, ValueRange{});
-      Value someActive = arith::XOrIOp::create(
-          b, all, arith::ConstantOp::create(b, b.getIntegerAttr(i1, 1)));
+      Value someActive = arith::CmpIOp::create(
+          b, arith::CmpIPredicate::eq, all,
+          arith::ConstantOp::create(b, b.getIntegerAttr(mask, 0)));
       Value more = arith::AndIOp::create(b, stepsLeft, someActive);
       scf::ConditionOp::create(b, more, before->getArguments());
     }
@@ -720,7 +732,8 @@ struct ActLowering : OpRewritePattern<ActOp> {
       auto keepIfHalted = [](OpBuilder &nb, Location loc,
                              ValueRange a) -> Value {
         // a = (halted, new, old): a halted sample keeps its old value.
-        return arith::SelectOp::create(nb, loc, a[0], a[2], a[1]);
+        return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]), a[2],
+                                       a[1]);
       };
       Value newFinal = generic(
           b, {halted, logits, finalLogits},
@@ -732,7 +745,7 @@ struct ActLowering : OpRewritePattern<ActOp> {
           b, {halted, q}, emptyTensor(b, {batch, 2}, b.getF32Type()),
           {perSample2, id2, id2}, {kPar, kPar},
           [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
-            return arith::SelectOp::create(nb, loc, a[0],
+            return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]),
                                            f32Const(nb, loc, 0.0), a[1]);
           });
       Value predRow = generic(
@@ -741,7 +754,8 @@ struct ActLowering : OpRewritePattern<ActOp> {
           [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
             Value none = arith::ConstantOp::create(
                 nb, loc, nb.getIntegerAttr(predElt, -1));
-            return arith::SelectOp::create(nb, loc, a[0], none, a[1]);
+            return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]),
+                                           none, a[1]);
           });
       auto insertRow = [&](Value row, Value into, int64_t width) -> Value {
         // Insert [B, width] as row k of [B, K, width].
@@ -763,7 +777,8 @@ struct ActLowering : OpRewritePattern<ActOp> {
           b, {halted, steps}, emptyTensor(b, {batch}, stepsElt),
           {id1, id1, id1}, {kPar},
           [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
-            return arith::SelectOp::create(nb, loc, a[0], a[1], kNextInt);
+            return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]),
+                                           a[1], kNextInt);
           });
       Value newHalted = halted;
       if (qHalt) {
@@ -773,13 +788,15 @@ struct ActLowering : OpRewritePattern<ActOp> {
             extractSlice(b, q, {0, 0}, {batch, 1},
                          RankedTensorType::get({batch}, b.getF32Type()));
         newHalted = generic(
-            b, {halted, qHaltCol}, emptyTensor(b, {batch}, i1),
+            b, {halted, qHaltCol}, emptyTensor(b, {batch}, mask),
             {id1, id1, id1}, {kPar},
             [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
               Value positive = arith::CmpFOp::create(
                   nb, loc, arith::CmpFPredicate::OGT, a[1],
                   f32Const(nb, loc, 0.0));
-              return arith::OrIOp::create(nb, loc, a[0], positive);
+              return arith::OrIOp::create(
+                  nb, loc, a[0],
+                  arith::ExtUIOp::create(nb, loc, nb.getI8Type(), positive));
             });
       }
       scf::YieldOp::create(b, ValueRange{kNext, stepOut[0], stepOut[1],

@@ -1,0 +1,122 @@
+//===- GPUMapParallelLoops.cpp - workgroup tiling of scf.parallel ---------===//
+#include "trm/Codegen/Passes.h"
+
+#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMGPUMAPPARALLELLOOPS
+#include "trm/Codegen/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+/// Static trip counts of every dimension, or nothing if one is dynamic.
+std::optional<SmallVector<int64_t>> tripCounts(scf::ParallelOp loop) {
+  SmallVector<int64_t> counts;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
+         s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return std::nullopt;
+    counts.push_back(llvm::divideCeil(std::max<int64_t>(*u - *l, 0), *s));
+  }
+  return counts;
+}
+
+/// The mapping of `loop`: dimensions with `mapped[d]` get the processors
+/// `first`, first+1, first+2 from the innermost outwards; the rest run
+/// sequentially.
+void setMapping(scf::ParallelOp loop, ArrayRef<bool> mapped,
+                gpu::Processor first) {
+  MLIRContext *ctx = loop.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, ctx);
+  SmallVector<gpu::ParallelLoopDimMappingAttr> attrs(
+      mapped.size(), gpu::ParallelLoopDimMappingAttr::get(
+                         ctx, gpu::Processor::Sequential, identity, identity));
+  int next = 0;
+  for (int64_t d = mapped.size() - 1; d >= 0 && next < 3; --d) {
+    if (!mapped[d])
+      continue;
+    attrs[d] = gpu::ParallelLoopDimMappingAttr::get(
+        ctx, static_cast<gpu::Processor>(static_cast<int>(first) + next++),
+        identity, identity);
+  }
+  (void)gpu::setMappingAttr(loop, attrs);
+}
+
+/// A parallel loop nested below another one but not directly in it (a
+/// reduction loop sits between them) cannot become a launch of its own:
+/// it runs as sequential loops inside the outer loop's kernel.
+void toNestedFors(scf::ParallelOp loop, RewriterBase &rewriter) {
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> ivs;
+  Operation *innermostYield = nullptr;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    auto forOp = scf::ForOp::create(rewriter, loc, lb, ub, step);
+    ivs.push_back(forOp.getInductionVar());
+    innermostYield = forOp.getBody()->getTerminator();
+    rewriter.setInsertionPoint(innermostYield);
+  }
+  Block *body = loop.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.inlineBlockBefore(body, innermostYield, ivs);
+  rewriter.eraseOp(loop);
+}
+
+struct GPUMapParallelLoopsPass
+    : trm::impl::TRMGPUMapParallelLoopsBase<GPUMapParallelLoopsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (!llvm::isPowerOf2_64(workgroupSize) || workgroupSize <= 0) {
+      getOperation().emitError("trm-gpu-map-parallel-loops: workgroup-size ")
+          << workgroupSize.getValue() << " is not a power of two";
+      return signalPassFailure();
+    }
+    SmallVector<scf::ParallelOp> outermost, nested;
+    getOperation().walk([&](scf::ParallelOp loop) {
+      (loop->getParentOfType<scf::ParallelOp>() ? nested : outermost)
+          .push_back(loop);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp loop : nested) {
+      if (!loop.getInitVals().empty()) {
+        loop.emitError("trm-gpu-map-parallel-loops: nested parallel "
+                       "reductions are not supported");
+        return signalPassFailure();
+      }
+      toNestedFors(loop, rewriter);
+    }
+    for (scf::ParallelOp loop : outermost) {
+      std::optional<SmallVector<int64_t>> counts = tripCounts(loop);
+      if (!counts) {
+        loop.emitError("trm-gpu-map-parallel-loops: dynamic loop bounds are "
+                       "not supported");
+        return signalPassFailure();
+      }
+      // Thread tile: innermost dimensions first, power-of-two extents.
+      int64_t rank = counts->size(), budget = workgroupSize;
+      SmallVector<int64_t> tile(rank, 1);
+      for (int64_t d = rank - 1; d >= std::max<int64_t>(0, rank - 3) &&
+                                 budget > 1;
+           --d) {
+        tile[d] = std::min<int64_t>(llvm::PowerOf2Ceil((*counts)[d]), budget);
+        budget /= tile[d];
+      }
+      auto [blocks, threads] =
+          scf::tileParallelLoop(loop, tile, /*noMinMaxBounds=*/true);
+      SmallVector<bool> allDims(rank, true), tiledDims;
+      for (int64_t t : tile)
+        tiledDims.push_back(t > 1);
+      setMapping(blocks, allDims, gpu::Processor::BlockX);
+      setMapping(threads, tiledDims, gpu::Processor::ThreadX);
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,34 @@
+//===- GPUSetEntryPointABI.cpp - SPIR-V entry points from block sizes ------===//
+#include "trm/Codegen/Passes.h"
+
+#include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMGPUSETENTRYPOINTABI
+#include "trm/Codegen/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+struct GPUSetEntryPointABIPass
+    : trm::impl::TRMGPUSetEntryPointABIBase<GPUSetEntryPointABIPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](gpu::GPUFuncOp func) {
+      if (!func.isKernel())
+        return WalkResult::advance();
+      std::optional<ArrayRef<int32_t>> blockSize = func.getKnownBlockSize();
+      if (!blockSize) {
+        func.emitError("kernel has no known_block_size to derive its SPIR-V "
+                       "workgroup size from");
+        signalPassFailure();
+        return WalkResult::interrupt();
+      }
+      func->setAttr(spirv::getEntryPointABIAttrName(),
+                    spirv::getEntryPointABIAttr(&getContext(),
+                                                *blockSize));
+      return WalkResult::advance();
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,790 @@
+//===- VulkanRuntime.cpp - trm's Vulkan compute runtime -------------------===//
+#include "trm/Runtime/VulkanRuntime.h"
+
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+using namespace mlir::trm;
+
+// Every Vulkan entry point the runtime uses, loaded through the loader.
+#define TRM_VK_INSTANCE_FUNCS(X)                                               \
+  X(vkDestroyInstance)                                                         \
+  X(vkEnumeratePhysicalDevices)                                                \
+  X(vkGetPhysicalDeviceProperties)                                             \
+  X(vkGetPhysicalDeviceMemoryProperties)                                       \
+  X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
+  X(vkCreateDevice)                                                            \
+  X(vkGetDeviceProcAddr)                                                       \
+  X(vkCreateDebugUtilsMessengerEXT)                                            \
+  X(vkDestroyDebugUtilsMessengerEXT)
+#define TRM_VK_DEVICE_FUNCS(X)                                                 \
+  X(vkDestroyDevice)                                                           \
+  X(vkGetDeviceQueue)                                                          \
+  X(vkCreateBuffer)                                                            \
+  X(vkDestroyBuffer)                                                           \
+  X(vkGetBufferMemoryRequirements)                                             \
+  X(vkAllocateMemory)                                                          \
+  X(vkFreeMemory)                                                              \
+  X(vkBindBufferMemory)                                                        \
+  X(vkMapMemory)                                                               \
+  X(vkCreateShaderModule)                                                      \
+  X(vkDestroyShaderModule)                                                     \
+  X(vkCreateDescriptorSetLayout)                                               \
+  X(vkDestroyDescriptorSetLayout)                                              \
+  X(vkCreatePipelineLayout)                                                    \
+  X(vkDestroyPipelineLayout)                                                   \
+  X(vkCreateComputePipelines)                                                  \
+  X(vkDestroyPipeline)                                                         \
+  X(vkCreatePipelineCache)                                                     \
+  X(vkDestroyPipelineCache)                                                    \
+  X(vkGetPipelineCacheData)                                                    \
+  X(vkCreateDescriptorPool)                                                    \
+  X(vkDestroyDescriptorPool)                                                   \
+  X(vkResetDescriptorPool)                                                     \
+  X(vkAllocateDescriptorSets)                                                  \
+  X(vkUpdateDescriptorSets)                                                    \
+  X(vkCreateCommandPool)                                                       \
+  X(vkDestroyCommandPool)                                                      \
+  X(vkAllocateCommandBuffers)                                                  \
+  X(vkResetCommandBuffer)                                                      \
+  X(vkBeginCommandBuffer)                                                      \
+  X(vkEndCommandBuffer)                                                        \
+  X(vkCmdBindPipeline)                                                         \
+  X(vkCmdBindDescriptorSets)                                                   \
+  X(vkCmdDispatch)                                                             \
+  X(vkCmdPipelineBarrier)                                                      \
+  X(vkCmdUpdateBuffer)                                                         \
+  X(vkCreateFence)                                                             \
+  X(vkDestroyFence)                                                            \
+  X(vkResetFences)                                                             \
+  X(vkWaitForFences)                                                           \
+  X(vkQueueSubmit)                                                             \
+  X(vkDeviceWaitIdle)
+
+namespace {
+const char *resultName(VkResult r) {
+  switch (r) {
+  case VK_ERROR_OUT_OF_HOST_MEMORY:
+    return "VK_ERROR_OUT_OF_HOST_MEMORY";
+  case VK_ERROR_OUT_OF_DEVICE_MEMORY:
+    return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
+  case VK_ERROR_DEVICE_LOST:
+    return "VK_ERROR_DEVICE_LOST";
+  case VK_ERROR_INITIALIZATION_FAILED:
+    return "VK_ERROR_INITIALIZATION_FAILED";
+  case VK_ERROR_FEATURE_NOT_PRESENT:
+    return "VK_ERROR_FEATURE_NOT_PRESENT";
+  case VK_ERROR_TOO_MANY_OBJECTS:
+    return "VK_ERROR_TOO_MANY_OBJECTS";
+  case VK_ERROR_OUT_OF_POOL_MEMORY:
+    return "VK_ERROR_OUT_OF_POOL_MEMORY";
+  case VK_TIMEOUT:
+    return "VK_TIMEOUT";
+  default:
+    return "an error";
+  }
+}
+
+/// Errors while generated code runs cannot travel back through the mgpu*
+/// API: report and stop the process cleanly.
+[[noreturn]] void fatal(const llvm::Twine &msg) {
+  llvm::outs().flush();
+  llvm::errs() << "trm-run: error: Vulkan: " << msg << "\n";
+  llvm::errs().flush();
+  std::exit(1);
+}
+void check(VkResult r, const char *what) {
+  if (r != VK_SUCCESS)
+    fatal(llvm::formatv("{0} returned {1} ({2})", what, resultName(r),
+                        int(r)));
+}
+
+struct Buffer {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  uint64_t bytes = 0;
+  void *mapped = nullptr;
+};
+
+struct Kernel {
+  VkShaderModule shader = VK_NULL_HANDLE;
+  std::string entry;
+  uint32_t bindings = 0;
+  VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+};
+
+struct Module {
+  VkShaderModule shader = VK_NULL_HANDLE;
+  std::map<std::string, std::unique_ptr<Kernel>> kernels;
+};
+
+constexpr uint32_t kSetsPerPool = 1024;
+constexpr uint32_t kDescriptorsPerPool = kSetsPerPool * 8;
+} // namespace
+
+struct VulkanRuntime::Impl {
+  llvm::sys::DynamicLibrary loader;
+  PFN_vkGetInstanceProcAddr getInstanceProc = nullptr;
+#define TRM_DECLARE(name) PFN_##name name = nullptr;
+  TRM_VK_INSTANCE_FUNCS(TRM_DECLARE)
+  TRM_VK_DEVICE_FUNCS(TRM_DECLARE)
+#undef TRM_DECLARE
+
+  VulkanRuntimeOptions options;
+  VkInstance instance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties properties{};
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+  uint32_t queueFamily = 0;
+  uint32_t memoryType = 0;
+  bool memoryDeviceLocal = false;
+  VkPipelineCache pipelineCache = VK_NULL_HANDLE;
+  VkCommandPool commandPool = VK_NULL_HANDLE;
+  VkCommandBuffer commands = VK_NULL_HANDLE;
+  VkFence submitted = VK_NULL_HANDLE;
+  bool recording = false;
+  std::vector<VkDescriptorPool> descriptorPools;
+  size_t currentPool = 0;
+
+  std::unordered_map<void *, Buffer> live;         // by mapped pointer
+  std::multimap<uint64_t, Buffer> freeBuffers;     // by size
+  std::vector<std::unique_ptr<Module>> modules;
+  VulkanRuntimeStats stats;
+  int64_t validationMessages = 0;
+
+  ~Impl();
+  llvm::Error init();
+  Buffer newBuffer(uint64_t bytes);
+  void destroyBuffer(Buffer &b);
+  VkCommandBuffer commandBuffer();
+  void barrier(VkPipelineStageFlags dstStages, VkAccessFlags dstAccess);
+  VkDescriptorSet descriptorSet(VkDescriptorSetLayout layout);
+  void createPipeline(Kernel &kernel, uint32_t bindings);
+  const Buffer &lookup(void *ptr, const char *what);
+  void launch(Kernel &kernel, uint64_t gx, uint64_t gy, uint64_t gz,
+              void **params, uint64_t paramsCount);
+  void writeWord(void *ptr, uint32_t value);
+  void fence();
+  void *allocate(uint64_t bytes);
+  void release(void *ptr);
+};
+
+namespace {
+VulkanRuntime::Impl *current = nullptr;
+
+VkBool32 VKAPI_PTR onValidationMessage(
+    VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+    VkDebugUtilsMessageTypeFlagsEXT, const VkDebugUtilsMessengerCallbackDataEXT *data,
+    void *user) {
+  auto *impl = static_cast<VulkanRuntime::Impl *>(user);
+  if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+    ++impl->validationMessages;
+    llvm::errs() << "vulkan validation: " << data->pMessage << "\n";
+  }
+  return VK_FALSE;
+}
+} // namespace
+
+llvm::Error VulkanRuntime::Impl::init() {
+  std::string loadError;
+  loader = llvm::sys::DynamicLibrary::getPermanentLibrary("libvulkan.so.1",
+                                                          &loadError);
+  if (!loader.isValid())
+    return llvm::createStringError(
+        "Vulkan: cannot load the Vulkan loader (libvulkan.so.1): " +
+        loadError + "; install a Vulkan driver or use --device cpu");
+  getInstanceProc = reinterpret_cast<PFN_vkGetInstanceProcAddr>(
+      loader.getAddressOfSymbol("vkGetInstanceProcAddr"));
+  if (!getInstanceProc)
+    return llvm::createStringError("Vulkan: the loader has no "
+                                   "vkGetInstanceProcAddr");
+  auto createInstance = reinterpret_cast<PFN_vkCreateInstance>(
+      getInstanceProc(nullptr, "vkCreateInstance"));
+
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "trm-run";
+  app.apiVersion = VK_API_VERSION_1_1;
+  VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  info.pApplicationInfo = &app;
+  const char *layer = "VK_LAYER_KHRONOS_validation";
+  const char *debugExt = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+  VkDebugUtilsMessengerCreateInfoEXT messengerInfo{
+      VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+  messengerInfo.messageSeverity =
+      VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+      VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+  messengerInfo.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                              VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                              VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+  messengerInfo.pfnUserCallback = onValidationMessage;
+  messengerInfo.pUserData = this;
+  if (options.validation) {
+    info.enabledLayerCount = 1;
+    info.ppEnabledLayerNames = &layer;
+    info.enabledExtensionCount = 1;
+    info.ppEnabledExtensionNames = &debugExt;
+    // Also catches messages from instance creation itself.
+    info.pNext = &messengerInfo;
+  }
+  if (VkResult r = createInstance(&info, nullptr, &instance); r != VK_SUCCESS) {
+    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
+      return llvm::createStringError(
+          "Vulkan: no Vulkan driver found; install one (e.g. "
+          "mesa-vulkan-drivers for lavapipe) or use --device cpu");
+    if (r == VK_ERROR_LAYER_NOT_PRESENT || r == VK_ERROR_EXTENSION_NOT_PRESENT)
+      return llvm::createStringError(
+          "Vulkan: validation requested but VK_LAYER_KHRONOS_validation is "
+          "not installed (Debian: vulkan-validationlayers)");
+    return llvm::createStringError(llvm::formatv(
+        "Vulkan: vkCreateInstance returned {0}", resultName(r)));
+  }
+#define TRM_LOAD(name)                                                         \
+  name = reinterpret_cast<PFN_##name>(getInstanceProc(instance, #name));
+  TRM_VK_INSTANCE_FUNCS(TRM_LOAD)
+#undef TRM_LOAD
+  if (options.validation && vkCreateDebugUtilsMessengerEXT)
+    vkCreateDebugUtilsMessengerEXT(instance, &messengerInfo, nullptr,
+                                   &messenger);
+
+  uint32_t count = 0;
+  vkEnumeratePhysicalDevices(instance, &count, nullptr);
+  std::vector<VkPhysicalDevice> devices(count);
+  vkEnumeratePhysicalDevices(instance, &count, devices.data());
+  if (devices.empty())
+    return llvm::createStringError(
+        "Vulkan: the loader found no device; install a driver (e.g. "
+        "mesa-vulkan-drivers for lavapipe) or use --device cpu");
+  if (options.deviceIndex < 0 || size_t(options.deviceIndex) >= devices.size())
+    return llvm::createStringError(llvm::formatv(
+        "--vulkan-device {0}: there are {1} Vulkan devices (0..{2}); see "
+        "trm-run --list-devices",
+        options.deviceIndex, devices.size(), devices.size() - 1));
+  physical = devices[options.deviceIndex];
+  vkGetPhysicalDeviceProperties(physical, &properties);
+
+  uint32_t families = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, nullptr);
+  std::vector<VkQueueFamilyProperties> queues(families);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, queues.data());
+  bool found = false;
+  for (uint32_t i = 0; i < families && !found; ++i)
+    if (queues[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+      queueFamily = i;
+      found = true;
+    }
+  if (!found)
+    return llvm::createStringError(llvm::formatv(
+        "Vulkan: device '{0}' has no compute queue", properties.deviceName));
+
+  // Memory both sides can use: host-visible and coherent, device-local
+  // where the device offers that combination.
+  VkPhysicalDeviceMemoryProperties memory;
+  vkGetPhysicalDeviceMemoryProperties(physical, &memory);
+  const VkMemoryPropertyFlags needed = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  int best = -1;
+  for (uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+    VkMemoryPropertyFlags flags = memory.memoryTypes[i].propertyFlags;
+    if ((flags & needed) != needed)
+      continue;
+    bool local = flags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+    if (best < 0 || (local && !memoryDeviceLocal)) {
+      best = i;
+      memoryDeviceLocal = local;
+    }
+  }
+  if (best < 0)
+    return llvm::createStringError("Vulkan: the device has no host-visible "
+                                   "coherent memory");
+  memoryType = best;
+
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo queueInfo{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  queueInfo.queueFamilyIndex = queueFamily;
+  queueInfo.queueCount = 1;
+  queueInfo.pQueuePriorities = &priority;
+  VkDeviceCreateInfo deviceInfo{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  deviceInfo.queueCreateInfoCount = 1;
+  deviceInfo.pQueueCreateInfos = &queueInfo;
+  if (VkResult r = vkCreateDevice(physical, &deviceInfo, nullptr, &device);
+      r != VK_SUCCESS)
+    return llvm::createStringError(
+        llvm::formatv("Vulkan: vkCreateDevice returned {0}", resultName(r)));
+#define TRM_LOAD(name)                                                         \
+  name = reinterpret_cast<PFN_##name>(vkGetDeviceProcAddr(device, #name));
+  TRM_VK_DEVICE_FUNCS(TRM_LOAD)
+#undef TRM_LOAD
+  vkGetDeviceQueue(device, queueFamily, 0, &queue);
+
+  std::vector<char> cacheData;
+  if (!options.pipelineCachePath.empty()) {
+    std::ifstream in(options.pipelineCachePath, std::ios::binary);
+    cacheData.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  VkPipelineCacheCreateInfo cacheInfo{
+      VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+  // The driver validates the header (vendor, device, cache UUID) and
+  // ignores data from another device or driver version.
+  cacheInfo.initialDataSize = cacheData.size();
+  cacheInfo.pInitialData = cacheData.empty() ? nullptr : cacheData.data();
+  check(vkCreatePipelineCache(device, &cacheInfo, nullptr, &pipelineCache),
+        "vkCreatePipelineCache");
+
+  VkCommandPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  poolInfo.queueFamilyIndex = queueFamily;
+  check(vkCreateCommandPool(device, &poolInfo, nullptr, &commandPool),
+        "vkCreateCommandPool");
+  VkCommandBufferAllocateInfo allocInfo{
+      VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  allocInfo.commandPool = commandPool;
+  allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  allocInfo.commandBufferCount = 1;
+  check(vkAllocateCommandBuffers(device, &allocInfo, &commands),
+        "vkAllocateCommandBuffers");
+  VkFenceCreateInfo fenceInfo{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  check(vkCreateFence(device, &fenceInfo, nullptr, &submitted),
+        "vkCreateFence");
+  return llvm::Error::success();
+}
+
+VulkanRuntime::Impl::~Impl() {
+  if (device) {
+    vkDeviceWaitIdle(device);
+    for (auto &[ptr, b] : live)
+      destroyBuffer(b);
+    for (auto &[size, b] : freeBuffers)
+      destroyBuffer(b);
+    for (auto &m : modules) {
+      for (auto &[name, k] : m->kernels) {
+        vkDestroyPipeline(device, k->pipeline, nullptr);
+        vkDestroyPipelineLayout(device, k->layout, nullptr);
+        vkDestroyDescriptorSetLayout(device, k->setLayout, nullptr);
+      }
+      vkDestroyShaderModule(device, m->shader, nullptr);
+    }
+    for (VkDescriptorPool pool : descriptorPools)
+      vkDestroyDescriptorPool(device, pool, nullptr);
+    vkDestroyFence(device, submitted, nullptr);
+    vkDestroyCommandPool(device, commandPool, nullptr);
+    vkDestroyPipelineCache(device, pipelineCache, nullptr);
+    vkDestroyDevice(device, nullptr);
+  }
+  if (messenger)
+    vkDestroyDebugUtilsMessengerEXT(instance, messenger, nullptr);
+  if (instance)
+    vkDestroyInstance(instance, nullptr);
+}
+
+Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes) {
+  Buffer b;
+  b.bytes = bytes;
+  VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  info.size = bytes;
+  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+               VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  check(vkCreateBuffer(device, &info, nullptr, &b.buffer), "vkCreateBuffer");
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(device, b.buffer, &req);
+  if (!(req.memoryTypeBits & (1u << memoryType)))
+    fatal("the chosen memory type cannot hold storage buffers");
+  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  alloc.allocationSize = req.size;
+  alloc.memoryTypeIndex = memoryType;
+  VkResult r = vkAllocateMemory(device, &alloc, nullptr, &b.memory);
+  if (r != VK_SUCCESS)
+    fatal(llvm::formatv("out of memory allocating a {0}-byte buffer "
+                        "(vkAllocateMemory returned {1})",
+                        bytes, resultName(r)));
+  ++stats.vulkanAllocations;
+  check(vkBindBufferMemory(device, b.buffer, b.memory, 0),
+        "vkBindBufferMemory");
+  check(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped),
+        "vkMapMemory");
+  return b;
+}
+
+void VulkanRuntime::Impl::destroyBuffer(Buffer &b) {
+  vkDestroyBuffer(device, b.buffer, nullptr);
+  vkFreeMemory(device, b.memory, nullptr);
+}
+
+const Buffer &VulkanRuntime::Impl::lookup(void *ptr, const char *what) {
+  auto it = live.find(ptr);
+  if (it == live.end())
+    fatal(llvm::formatv("{0}: {1} is not a buffer of this runtime", what, ptr));
+  return it->second;
+}
+
+VkCommandBuffer VulkanRuntime::Impl::commandBuffer() {
+  if (!recording) {
+    VkCommandBufferBeginInfo begin{
+        VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    check(vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer");
+    recording = true;
+  }
+  return commands;
+}
+
+void VulkanRuntime::Impl::barrier(VkPipelineStageFlags dstStages,
+                                  VkAccessFlags dstAccess) {
+  VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  b.dstAccessMask = dstAccess;
+  vkCmdPipelineBarrier(commands,
+                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                           VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       dstStages, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+VkDescriptorSet
+VulkanRuntime::Impl::descriptorSet(VkDescriptorSetLayout layout) {
+  while (true) {
+    if (currentPool == descriptorPools.size()) {
+      VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                kDescriptorsPerPool};
+      VkDescriptorPoolCreateInfo info{
+          VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+      info.maxSets = kSetsPerPool;
+      info.poolSizeCount = 1;
+      info.pPoolSizes = &size;
+      VkDescriptorPool pool;
+      check(vkCreateDescriptorPool(device, &info, nullptr, &pool),
+            "vkCreateDescriptorPool");
+      descriptorPools.push_back(pool);
+    }
+    VkDescriptorSetAllocateInfo info{
+        VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    info.descriptorPool = descriptorPools[currentPool];
+    info.descriptorSetCount = 1;
+    info.pSetLayouts = &layout;
+    VkDescriptorSet set;
+    VkResult r = vkAllocateDescriptorSets(device, &info, &set);
+    if (r == VK_SUCCESS)
+      return set;
+    if (r != VK_ERROR_OUT_OF_POOL_MEMORY && r != VK_ERROR_FRAGMENTED_POOL)
+      check(r, "vkAllocateDescriptorSets");
+    ++currentPool; // this pool is full until the next fence resets it
+  }
+}
+
+void VulkanRuntime::Impl::createPipeline(Kernel &kernel, uint32_t bindings) {
+  kernel.bindings = bindings;
+  std::vector<VkDescriptorSetLayoutBinding> layoutBindings(bindings);
+  for (uint32_t i = 0; i < bindings; ++i) {
+    layoutBindings[i].binding = i;
+    layoutBindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    layoutBindings[i].descriptorCount = 1;
+    layoutBindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+  }
+  VkDescriptorSetLayoutCreateInfo setInfo{
+      VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  setInfo.bindingCount = bindings;
+  setInfo.pBindings = layoutBindings.data();
+  check(vkCreateDescriptorSetLayout(device, &setInfo, nullptr,
+                                    &kernel.setLayout),
+        "vkCreateDescriptorSetLayout");
+  VkPipelineLayoutCreateInfo layoutInfo{
+      VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &kernel.setLayout;
+  check(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &kernel.layout),
+        "vkCreatePipelineLayout");
+  VkComputePipelineCreateInfo info{
+      VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+  info.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+  info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  info.stage.module = kernel.shader;
+  info.stage.pName = kernel.entry.c_str();
+  info.layout = kernel.layout;
+  check(vkCreateComputePipelines(device, pipelineCache, 1, &info, nullptr,
+                                 &kernel.pipeline),
+        "vkCreateComputePipelines");
+  ++stats.pipelines;
+}
+
+void VulkanRuntime::Impl::launch(Kernel &kernel, uint64_t gx, uint64_t gy,
+                                 uint64_t gz, void **params,
+                                 uint64_t paramsCount) {
+  // Bare-pointer convention with sizes interspersed: {&ptr, &bytes} pairs.
+  uint32_t bindings = paramsCount / 2;
+  if (!kernel.pipeline)
+    createPipeline(kernel, bindings);
+  else if (kernel.bindings != bindings)
+    fatal(llvm::formatv("kernel {0} launched with {1} buffers, created with "
+                        "{2}",
+                        kernel.entry, bindings, kernel.bindings));
+  const uint32_t *maxCount = properties.limits.maxComputeWorkGroupCount;
+  if (gx > maxCount[0] || gy > maxCount[1] || gz > maxCount[2])
+    fatal(llvm::formatv("kernel {0}: grid {1}x{2}x{3} exceeds the device "
+                        "limit {4}x{5}x{6}",
+                        kernel.entry, gx, gy, gz, maxCount[0], maxCount[1],
+                        maxCount[2]));
+  VkCommandBuffer cmd = commandBuffer();
+  VkDescriptorSet set = descriptorSet(kernel.setLayout);
+  std::vector<VkDescriptorBufferInfo> infos(bindings);
+  std::vector<VkWriteDescriptorSet> writes(bindings);
+  for (uint32_t i = 0; i < bindings; ++i) {
+    void *ptr = *static_cast<void **>(params[2 * i]);
+    const Buffer &b = lookup(ptr, kernel.entry.c_str());
+    infos[i] = {b.buffer, 0, VK_WHOLE_SIZE};
+    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[i].dstSet = set;
+    writes[i].dstBinding = i;
+    writes[i].descriptorCount = 1;
+    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].pBufferInfo = &infos[i];
+  }
+  vkUpdateDescriptorSets(device, bindings, writes.data(), 0, nullptr);
+  vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipeline);
+  vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.layout,
+                          0, 1, &set, 0, nullptr);
+  vkCmdDispatch(cmd, gx, gy, gz);
+  // Kernels run in launch order: each one sees the writes of the last.
+  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+              VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+  ++stats.dispatches;
+}
+
+void VulkanRuntime::Impl::writeWord(void *ptr, uint32_t value) {
+  const Buffer &b = lookup(ptr, "trmGpuWriteWord");
+  VkCommandBuffer cmd = commandBuffer();
+  vkCmdUpdateBuffer(cmd, b.buffer, 0, sizeof(value), &value);
+  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+              VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+  ++stats.scalarWrites;
+}
+
+void VulkanRuntime::Impl::fence() {
+  if (!recording)
+    return;
+  barrier(VK_PIPELINE_STAGE_HOST_BIT,
+          VK_ACCESS_HOST_READ_BIT | VK_ACCESS_HOST_WRITE_BIT);
+  check(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
+  recording = false;
+  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  submit.commandBufferCount = 1;
+  submit.pCommandBuffers = &commands;
+  check(vkQueueSubmit(queue, 1, &submit, submitted), "vkQueueSubmit");
+  uint64_t timeout = uint64_t(options.timeoutSeconds * 1e9);
+  VkResult r = vkWaitForFences(device, 1, &submitted, VK_TRUE, timeout);
+  if (r == VK_TIMEOUT)
+    fatal(llvm::formatv("the device did not finish within {0} s "
+                        "(TRM_VULKAN_TIMEOUT)",
+                        options.timeoutSeconds));
+  check(r, "vkWaitForFences");
+  check(vkResetFences(device, 1, &submitted), "vkResetFences");
+  check(vkResetCommandBuffer(commands, 0), "vkResetCommandBuffer");
+  for (VkDescriptorPool pool : descriptorPools)
+    check(vkResetDescriptorPool(device, pool, 0), "vkResetDescriptorPool");
+  currentPool = 0;
+  ++stats.hostSyncs;
+}
+
+void *VulkanRuntime::Impl::allocate(uint64_t bytes) {
+  // Rounded to 16 bytes: SPIR-V accesses sub-word types (the i8 halted
+  // mask) through whole 32-bit words.
+  uint64_t size = std::max<uint64_t>(16, (bytes + 15) / 16 * 16);
+  Buffer b;
+  if (auto it = freeBuffers.find(size); it != freeBuffers.end()) {
+    b = it->second;
+    freeBuffers.erase(it);
+  } else {
+    b = newBuffer(size);
+  }
+  live[b.mapped] = b;
+  return b.mapped;
+}
+
+void VulkanRuntime::Impl::release(void *ptr) {
+  auto it = live.find(ptr);
+  if (it == live.end())
+    fatal(llvm::formatv("free of {0}, which is not a live buffer", ptr));
+  // Reuse is safe without waiting: queued kernels that still read this
+  // buffer run before any later kernel that writes its next owner, and
+  // the host touches device buffers only after a fence.
+  freeBuffers.emplace(it->second.bytes, it->second);
+  live.erase(it);
+}
+
+//===----------------------------------------------------------------------===//
+// VulkanRuntime
+//===----------------------------------------------------------------------===//
+
+VulkanRuntime::VulkanRuntime(std::unique_ptr<Impl> impl)
+    : impl(std::move(impl)) {}
+
+VulkanRuntime::~VulkanRuntime() {
+  if (current == impl.get())
+    current = nullptr;
+}
+
+llvm::Expected<std::unique_ptr<VulkanRuntime>>
+VulkanRuntime::create(const VulkanRuntimeOptions &options) {
+  if (current)
+    return llvm::createStringError("Vulkan: a runtime already exists");
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (llvm::Error err = impl->init())
+    return std::move(err);
+  current = impl.get();
+  return std::unique_ptr<VulkanRuntime>(new VulkanRuntime(std::move(impl)));
+}
+
+void *VulkanRuntime::allocate(uint64_t bytes) {
+  return impl->allocate(bytes);
+}
+void VulkanRuntime::release(void *ptr) { impl->release(ptr); }
+void VulkanRuntime::fence() { impl->fence(); }
+const VulkanRuntimeStats &VulkanRuntime::stats() const { return impl->stats; }
+void VulkanRuntime::resetStats() { impl->stats = VulkanRuntimeStats(); }
+int64_t VulkanRuntime::validationMessages() const {
+  return impl->validationMessages;
+}
+
+std::string VulkanRuntime::deviceDescription() const {
+  return llvm::formatv("{0} (Vulkan {1}.{2}, {3} memory)",
+                       impl->properties.deviceName,
+                       VK_API_VERSION_MAJOR(impl->properties.apiVersion),
+                       VK_API_VERSION_MINOR(impl->properties.apiVersion),
+                       impl->memoryDeviceLocal ? "device-local host-visible"
+                                               : "host-visible")
+      .str();
+}
+
+llvm::Error VulkanRuntime::savePipelineCache() {
+  if (impl->options.pipelineCachePath.empty())
+    return llvm::Error::success();
+  size_t size = 0;
+  impl->vkGetPipelineCacheData(impl->device, impl->pipelineCache, &size,
+                               nullptr);
+  std::vector<char> data(size);
+  impl->vkGetPipelineCacheData(impl->device, impl->pipelineCache, &size,
+                               data.data());
+  std::ofstream out(impl->options.pipelineCachePath, std::ios::binary);
+  out.write(data.data(), size);
+  if (!out)
+    return llvm::createStringError(impl->options.pipelineCachePath +
+                                   ": cannot write the pipeline cache");
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// The C entry points generated code calls.
+//===----------------------------------------------------------------------===//
+
+namespace {
+VulkanRuntime::Impl &runtime() {
+  if (!current)
+    fatal("generated code ran without a Vulkan runtime");
+  return *current;
+}
+
+extern "C" {
+void *mgpuModuleLoad(void *data, size_t bytes) {
+  VulkanRuntime::Impl &rt = runtime();
+  auto module = std::make_unique<Module>();
+  VkShaderModuleCreateInfo info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  info.codeSize = bytes;
+  // The blob is a constant global aligned for words.
+  info.pCode = static_cast<const uint32_t *>(data);
+  check(rt.vkCreateShaderModule(rt.device, &info, nullptr, &module->shader),
+        "vkCreateShaderModule");
+  rt.modules.push_back(std::move(module));
+  return rt.modules.back().get();
+}
+
+void mgpuModuleUnload(void *) {
+  // Modules live as long as the runtime: a later run of the same engine
+  // reuses their pipelines.
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  auto *m = static_cast<Module *>(module);
+  std::unique_ptr<Kernel> &kernel = m->kernels[name];
+  if (!kernel) {
+    kernel = std::make_unique<Kernel>();
+    kernel->shader = m->shader;
+    kernel->entry = name;
+  }
+  return kernel.get();
+}
+
+void *mgpuStreamCreate() {
+  // One in-order queue; a stream is only a token.
+  static int stream;
+  return &stream;
+}
+void mgpuStreamDestroy(void *) {}
+void mgpuStreamSynchronize(void *) {
+  // Deliberately lazy: the compiler puts trmGpuFence before every host
+  // access to device memory, so waiting per launch is never needed.
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t, intptr_t, intptr_t,
+                      int32_t sharedMemoryBytes, void *, void **params,
+                      void **, size_t paramsCount) {
+  if (sharedMemoryBytes != 0)
+    fatal("dynamic shared memory is not supported");
+  runtime().launch(*static_cast<Kernel *>(function), gridX, gridY, gridZ,
+                   params, paramsCount);
+}
+
+void *mgpuMemAlloc(uint64_t bytes, void *, bool) {
+  return runtime().allocate(bytes);
+}
+void mgpuMemFree(void *ptr, void *) { runtime().release(ptr); }
+
+// The calls trm-gpu-assign-memory inserts.
+void trmGpuFence() { runtime().fence(); }
+void trmGpuFree(int64_t ptr) {
+  runtime().release(reinterpret_cast<void *>(ptr));
+}
+void trmGpuWriteWord(int64_t ptr, int32_t value) {
+  runtime().writeWord(reinterpret_cast<void *>(ptr), uint32_t(value));
+}
+} // extern "C"
+} // namespace
+
+llvm::orc::SymbolMap
+VulkanRuntime::symbols(llvm::orc::MangleAndInterner interner) {
+  llvm::orc::SymbolMap map;
+  auto add = [&](const char *name, auto *fn) {
+    map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                           llvm::JITSymbolFlags::Exported};
+  };
+  add("mgpuModuleLoad", &mgpuModuleLoad);
+  add("mgpuModuleUnload", &mgpuModuleUnload);
+  add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
+  add("mgpuStreamCreate", &mgpuStreamCreate);
+  add("mgpuStreamDestroy", &mgpuStreamDestroy);
+  add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
+  add("mgpuLaunchKernel", &mgpuLaunchKernel);
+  add("mgpuMemAlloc", &mgpuMemAlloc);
+  add("mgpuMemFree", &mgpuMemFree);
+  add("trmGpuFence", &trmGpuFence);
+  add("trmGpuFree", &trmGpuFree);
+  add("trmGpuWriteWord", &trmGpuWriteWord);
+  return map;
+}
