@@ -1,0 +1,68 @@
+// RUN: trm-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(func.func(trm-gpu-map-parallel-loops))' | FileCheck %s
+
+// A 4x37x64 loop: the innermost dimension fills the 64-wide workgroup and
+// maps to x; the others go to blocks y and z. 64 divides the extent: no
+// bounds check.
+// CHECK-LABEL: func @three_dims
+// CHECK: arith.constant 64 : index
+// CHECK: scf.parallel {{.*}} to (%c4, %c37, %c64) step
+// CHECK: scf.parallel
+// CHECK-NOT: scf.if
+// CHECK: mapping = [#gpu.loop_dim_map<processor = sequential, {{.*}}>, #gpu.loop_dim_map<processor = sequential, {{.*}}>, #gpu.loop_dim_map<processor = thread_x, {{.*}}>]
+// CHECK: mapping = [#gpu.loop_dim_map<processor = block_z, {{.*}}>, #gpu.loop_dim_map<processor = block_y, {{.*}}>, #gpu.loop_dim_map<processor = block_x, {{.*}}>]
+func.func @three_dims(%m: memref<4x37x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c37 = arith.constant 37 : index
+  %c64 = arith.constant 64 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c4, %c37, %c64) step (%c1, %c1, %c1) {
+    memref.store %f, %m[%i, %j, %k] : memref<4x37x64xf32>
+  }
+  return
+}
+
+// -----
+
+// A narrow innermost dimension (2) leaves room for 32 rows per workgroup;
+// 40 rows in tiles of 32 need a bounds check; a parallel loop below a
+// reduction loop runs sequentially in the kernel.
+// CHECK-LABEL: func @narrow_and_nested
+// CHECK: arith.constant 32 : index
+// CHECK: scf.parallel {{.*}} to (%c40, %c2) step
+// CHECK: scf.parallel
+// CHECK: scf.if
+// CHECK: scf.for
+// CHECK-NOT: scf.parallel
+// CHECK: scf.for
+// CHECK: thread_y{{.*}}thread_x
+func.func @narrow_and_nested(%m: memref<40x2xf32>, %n: memref<40x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %c40 = arith.constant 40 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c40, %c2) step (%c1, %c1) {
+    scf.for %r = %c0 to %c8 step %c1 {
+      scf.parallel (%q) = (%c0) to (%c8) step (%c1) {
+        %v = memref.load %n[%i, %q] : memref<40x8xf32>
+        memref.store %v, %m[%i, %j] : memref<40x2xf32>
+      }
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @dynamic(%m: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  // expected-error @+1 {{dynamic loop bounds are not supported}}
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %f, %m[%i] : memref<?xf32>
+  }
+  return
+}
