@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""CPU benchmark: trm-run --device cpu against the PyTorch reference.
+"""Benchmark: trm-run --device cpu (and vulkan) against the PyTorch reference.
 
 Runs full-size TRM configurations on random weights through trm-run and
 through tools/reference/trm_reference.py (Debian torch, fp32, no_grad, the
@@ -9,7 +9,10 @@ of this machine's fp32 matmul peak, measured in the same run as torch's best
 rate on a large square matmul.
 
   bench/bench_cpu.py [--configs sudoku,arc] [--batches 1,8] [--steps N]
-                     [--threads 2] [--build build]
+                     [--threads 2] [--build build] [--devices cpu,vulkan]
+
+Vulkan rows also report kernel dispatches and host synchronisations per
+supervision step, and name the Vulkan device (lavapipe on a CI machine).
 
 --steps N runs N supervision steps instead of halt_max_steps (16); time and
 FLOPs scale linearly with steps, so the per-step comparison is unchanged; the
@@ -92,6 +95,7 @@ def main():
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--devices", default="cpu")
     args = ap.parse_args()
     trm_import = os.path.join(args.build, "bin", "trm-import")
     trm_run = os.path.join(args.build, "bin", "trm-run")
@@ -99,6 +103,7 @@ def main():
 
     peak = matmul_peak(args.threads)
     rows = []
+    devices_seen = set()
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.configs.split(","):
             cfg = dict(CONFIGS[name], halt_max_steps=args.steps)
@@ -114,28 +119,37 @@ def main():
                                              (batch, cfg["seq_len"])).astype(np.int32))
                 module = os.path.join(tmp, "%s_b%d.mlir" % (name, batch))
                 run([trm_import, "--config", cfg_path, "--batch", str(batch), "-o", module])
-                out = run([trm_run, module, "--device", "cpu", "--weights", weights,
-                           "--input", tokens, "--halting", "fixed"], env)
-                ours = float(re.search(r"run ([0-9.]+) s", out).group(1))
                 ref = run(["/usr/bin/python3", os.path.join(ROOT, "tools/reference/trm_reference.py"),
                            "--random-config", cfg_path, "--batch", str(batch), "--threads",
                            str(args.threads), "--time", "--quiet"])
                 torch_s = float(re.search(r"time ([0-9.]+) s per batch", ref).group(1))
                 gflop = gflop_per_sample(cfg, args.steps) * batch
-                rows.append((name, batch, ours / batch, torch_s / batch, torch_s / ours,
-                             gflop / ours, gflop / ours / peak))
-                print("%s batch %d: trm-run %.3f s, torch %.3f s" % (name, batch, ours, torch_s),
-                      file=sys.stderr)
+                for device in args.devices.split(","):
+                    out = run([trm_run, module, "--device", device, "--weights", weights,
+                               "--input", tokens, "--halting", "fixed"], env)
+                    ours = float(re.search(r"run ([0-9.]+) s", out).group(1))
+                    extra = ""
+                    if device == "vulkan":
+                        vk = re.search(r"\(([0-9.]+) per supervision step\), [0-9]+ host "
+                                       r"synchronisations \(([0-9.]+) per", out)
+                        extra = "%s dispatches, %s syncs per step" % vk.groups()
+                        devices_seen.add(re.search(r"device vulkan: (.*), halting", out).group(1))
+                    rows.append((name, batch, device, ours / batch, torch_s / batch,
+                                 torch_s / ours, gflop / ours, gflop / ours / peak, extra))
+                    print("%s batch %d %s: trm-run %.3f s, torch %.3f s"
+                          % (name, batch, device, ours, torch_s), file=sys.stderr)
 
     print("CPU: %s, %d threads; fp32 matmul peak (torch 2048^3, same run): %.1f GFLOP/s"
           % (open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
              args.threads, peak))
+    for d in sorted(devices_seen):
+        print("Vulkan device: %s" % d)
     print("steps per inference: %d (halting fixed)" % args.steps)
-    print("| config | batch | trm-run s/sample | PyTorch s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of peak |")
-    print("|---|---|---|---|---|---|---|")
-    for name, batch, ours, ref, ratio, gflops, frac in rows:
-        print("| %s | %d | %.3f | %.3f | %.2fx | %.1f | %.0f%% |"
-              % (name, batch, ours, ref, ratio, gflops, 100 * frac))
+    print("| config | batch | device | trm-run s/sample | PyTorch s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of CPU peak | Vulkan work |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, batch, device, ours, ref, ratio, gflops, frac, extra in rows:
+        print("| %s | %d | %s | %.3f | %.3f | %.2fx | %.1f | %.0f%% | %s |"
+              % (name, batch, device, ours, ref, ratio, gflops, 100 * frac, extra))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,10 @@ static cl::list<std::string> sudokus(
              "1-9 and '.' or '0' for blanks (instead of --input); repeatable"));
 static cl::opt<std::string> labelsPath(
     "labels", cl::desc("expected answers .npy [N, S]: report exact solves"));
+static cl::opt<int64_t> firstSamples(
+    "first", cl::desc("run only the first N samples of the input (and of "
+                      "--puzzle-ids and --labels)"),
+    cl::init(0));
 static cl::opt<bool> printGrids("print-grids",
                                 cl::desc("print puzzles and answers as grids "
                                          "(square seq_len)"));
@@ -326,7 +330,11 @@ int main(int argc, char **argv) {
                                                           : tokens->shape.back())));
   if (llvm::Error err = checkRange(*tokens, sig->vocab, inputPath, "token id"))
     return fail(std::move(err));
-  const int64_t count = tokens->shape[0];
+  const int64_t inputCount = tokens->shape[0];
+  const int64_t count =
+      firstSamples > 0 ? std::min<int64_t>(firstSamples, inputCount) : inputCount;
+  tokens->values.resize(count * sig->seqLen);
+  tokens->shape[0] = count;
   trm::IntArray ids;
   ids.shape = {count};
   ids.values.assign(count, 0);
@@ -334,9 +342,11 @@ int main(int argc, char **argv) {
     auto read = trm::readIntNpy(puzzleIdsPath);
     if (!read)
       return fail(read.takeError());
-    if (read->shape != std::vector<int64_t>{count})
+    if (read->shape != std::vector<int64_t>{inputCount})
       return fail(error(llvm::formatv("{0}: puzzle ids must have shape [{1}]",
-                                      puzzleIdsPath, count)));
+                                      puzzleIdsPath, inputCount)));
+    read->values.resize(count);
+    read->shape = {count};
     ids = std::move(*read);
   }
   if (sig->numPuzzleIds > 0)
@@ -479,9 +489,11 @@ int main(int argc, char **argv) {
       auto read = trm::readIntNpy(labelsPath);
       if (!read)
         return fail(read.takeError());
-      if (read->shape != std::vector<int64_t>{count, s})
+      if (read->shape != std::vector<int64_t>{inputCount, s})
         return fail(error(llvm::formatv("{0}: labels must have shape [{1}, {2}]",
-                                        labelsPath, count, s)));
+                                        labelsPath, inputCount, s)));
+      read->values.resize(count * s);
+      read->shape = {count, s};
       labels = std::move(*read);
     }
     int64_t solved = 0;
