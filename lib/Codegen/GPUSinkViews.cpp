@@ -14,8 +14,14 @@ using namespace mlir;
 
 namespace {
 bool isSinkable(Operation *op) {
-  return isa<arith::ConstantOp, memref::SubViewOp, memref::ExpandShapeOp,
-             memref::CollapseShapeOp, memref::CastOp,
+  // A reshape of a whole contiguous buffer is a buffer of its own (same
+  // start, identity layout): passing it keeps the kernel's indexing simple,
+  // where folding it into the loads would need divisions.
+  if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
+    return !cast<MemRefType>(op->getResult(0).getType())
+                .getLayout()
+                .isIdentity();
+  return isa<arith::ConstantOp, memref::SubViewOp, memref::CastOp,
              memref::ReinterpretCastOp, memref::DimOp>(op);
 }
 

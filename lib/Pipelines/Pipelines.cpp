@@ -49,18 +49,26 @@ static constexpr const char *kTRMToLLVM =
 static constexpr const char *kTRMToVulkan =
     "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"
     "canonicalize,loop-invariant-code-motion,cse,"
+    // Results written in place into the slices they fill (no copy
+    // kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses
+    // producers into reductions, which recomputes them per reduction step
+    // and measured slower on lavapipe.
+    "eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
     "cse,canonicalize,func.func(buffer-loop-hoisting),"
     "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"
     // Every linalg op (copies included) -> one kernel launch.
-    "func.func(trm-memref-copy-to-linalg,convert-linalg-to-parallel-loops,"
+    "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"
+    "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"
+    "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"
     "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"
     "cse,trm-gpu-sink-views),"
     "gpu-kernel-outlining,"
     "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine,"
-    "arith-expand,canonicalize,cse,trm-gpu-set-entry-point-abi),"
+    "arith-expand,canonicalize,cse,loop-invariant-code-motion,"
+    "trm-gpu-promote-accumulators,canonicalize,trm-gpu-set-entry-point-abi),"
     // Host: device buffers, fences before host reads, scalar arguments.
     "trm-gpu-assign-memory,canonicalize,"
     // Kernels -> SPIR-V 1.3 for Vulkan, serialized.

@@ -121,8 +121,9 @@ def TRMGPUSinkViews : Pass<"trm-gpu-sink-views", "func::FuncOp"> {
   let description = [{
     Kernel arguments must be whole buffers: a Vulkan storage buffer is bound
     at its start, and the SPIR-V ABI has no strided descriptors. Views
-    (subview, expand/collapse_shape, cast, reinterpret_cast) and constants
-    used inside a gpu.launch are cloned into it, so outlining passes the
+    (subview, cast, reinterpret_cast, and expand/collapse_shape with a
+    strided result) and constants used inside a gpu.launch are cloned into
+    it, so outlining passes the
     underlying allocation and `fold-memref-alias-ops` turns the view into
     index arithmetic in the kernel. An index value from the host crosses
     as i32 (the kernel's index width) and is widened inside.
@@ -176,6 +177,52 @@ def TRMGPUNestSPIRVModules : Pass<"trm-gpu-nest-spirv-modules", "ModuleOp"> {
     each one in (the gpu.func stays until the module becomes a binary: the
     host's gpu.launch_func verifies against it).
   }];
+}
+
+def TRMGPUPromoteAccumulators : Pass<"trm-gpu-promote-accumulators"> {
+  let summary = "Carry reduction accumulators through loops in registers";
+  let description = [{
+    A loop that loads an element of a buffer at loop-invariant indices and
+    later stores that element again, with no other access to the buffer in
+    the loop (the output of a linalg reduction lowered to loops), carries
+    the value as a loop iteration argument instead: one load before the
+    loop, one store after. Inside a kernel the downstream compiler cannot do
+    this itself, because storage buffers may alias.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numPromoted", "promoted", "Accumulators carried in registers">,
+  ];
+}
+
+def TRMFoldFillCopies : Pass<"trm-fold-fill-copies", "func::FuncOp"> {
+  let summary = "A copy from a buffer only ever filled with a constant is a fill";
+  let description = [{
+    On buffers: a linalg.copy whose source buffer (through any views) is
+    written by exactly one linalg.fill of the whole buffer, which dominates
+    the copy, and by nothing else, becomes a linalg.fill of the target with
+    the same value. Loop-invariant code motion leaves such copies in front
+    of every accumulator of the recursion.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "folded", "Copies turned into fills">,
+  ];
+}
+
+def TRMGPUFuseFillIntoReductions : Pass<"trm-gpu-fuse-fill-into-reductions"> {
+  let summary = "Start reductions from the constant their output was filled with";
+  let description = [{
+    On parallel loops: a loop that stores one invariant value into every
+    element of a buffer, directly followed (ops without memory effects
+    aside) by a loop over the same elements that loads each element once as
+    the initial value of its reduction and stores it back, is folded into
+    the second loop: the load becomes the value and the fill loop goes. Run
+    after trm-gpu-promote-accumulators, which puts that load in front of the
+    reduction loop. One kernel instead of two per matmul and row reduction.
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused", "Fills folded into reductions">,
+  ];
 }
 
 #endif
