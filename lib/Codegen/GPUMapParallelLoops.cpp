@@ -70,6 +70,60 @@ void toNestedFors(scf::ParallelOp loop, RewriterBase &rewriter) {
   rewriter.eraseOp(loop);
 }
 
+/// Splits `rows` consecutive iterations of the second-innermost dimension
+/// off a loop that contains a reduction loop, into a sequential loop inside
+/// it marked as a register tile; returns the remaining outer loop.
+std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
+                                            ArrayRef<int64_t> counts,
+                                            int64_t maxRows,
+                                            RewriterBase &rewriter) {
+  int64_t rank = counts.size();
+  bool hasReduction = false;
+  loop.getBody()->walk([&](scf::ForOp) { hasReduction = true; });
+  if (rank < 2 || !hasReduction)
+    return std::nullopt;
+  // The second-innermost dimension if the rows divide it, else the next
+  // one out: any dimension but the innermost (the one invocations of a
+  // workgroup share) gives each loaded element of one operand several uses.
+  int64_t d = -1, rows = 1;
+  for (int64_t r = maxRows; r > 1 && d < 0; r /= 2)
+    for (int64_t dim = rank - 2; dim >= 0 && d < 0; --dim)
+      if (counts[dim] % r == 0) {
+        d = dim;
+        rows = r;
+      }
+  if (d < 0)
+    return std::nullopt;
+  // Rewritten by hand rather than with tileParallelLoop: the outer loop
+  // keeps unit steps (dimension d counts row groups), which the mapping to
+  // workgroups expects.
+  for (auto [lb, step] : llvm::zip(loop.getLowerBound(), loop.getStep()))
+    if (getConstantIntValue(lb) != 0 || getConstantIntValue(step) != 1)
+      return std::nullopt;
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> upper(loop.getUpperBound());
+  upper[d] = arith::ConstantIndexOp::create(rewriter, loc, counts[d] / rows);
+  auto outer = scf::ParallelOp::create(rewriter, loc, loop.getLowerBound(),
+                                       upper, loop.getStep());
+  rewriter.setInsertionPointToStart(outer.getBody());
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value rowCount = arith::ConstantIndexOp::create(rewriter, loc, rows);
+  auto rowLoop = scf::ForOp::create(rewriter, loc, zero, rowCount, one);
+  rowLoop->setAttr(trm::kRegisterTileAttr, rewriter.getUnitAttr());
+  rewriter.setInsertionPoint(rowLoop.getBody()->getTerminator());
+  SmallVector<Value> ivs(outer.getInductionVars());
+  Value first = arith::MulIOp::create(rewriter, loc, ivs[d], rowCount);
+  ivs[d] = arith::AddIOp::create(rewriter, loc, first,
+                                 rowLoop.getInductionVar());
+  Block *body = loop.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.inlineBlockBefore(body, rowLoop.getBody()->getTerminator(), ivs);
+  rewriter.eraseOp(loop);
+  return outer;
+}
+
 struct GPUMapParallelLoopsPass
     : trm::impl::TRMGPUMapParallelLoopsBase<GPUMapParallelLoopsPass> {
   using Base::Base;
@@ -99,6 +153,11 @@ struct GPUMapParallelLoopsPass
         loop.emitError("trm-gpu-map-parallel-loops: dynamic loop bounds are "
                        "not supported");
         return signalPassFailure();
+      }
+      if (std::optional<scf::ParallelOp> outer =
+              registerTile(loop, *counts, rowsPerInvocation, rewriter)) {
+        loop = *outer;
+        counts = tripCounts(loop);
       }
       // Thread tile: innermost dimensions first, power-of-two extents.
       int64_t rank = counts->size(), budget = workgroupSize;

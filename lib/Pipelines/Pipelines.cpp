@@ -68,7 +68,9 @@ static constexpr const char *kTRMToVulkan =
     "gpu-kernel-outlining,"
     "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine,"
     "arith-expand,canonicalize,cse,loop-invariant-code-motion,"
-    "trm-gpu-promote-accumulators,canonicalize,trm-gpu-set-entry-point-abi),"
+    "trm-gpu-promote-accumulators,canonicalize,"
+    "trm-gpu-unroll-jam-register-tiles,canonicalize,cse,"
+    "trm-gpu-set-entry-point-abi),"
     // Host: device buffers, fences before host reads, scalar arguments.
     "trm-gpu-assign-memory,canonicalize,"
     // Kernels -> SPIR-V 1.3 for Vulkan, serialized.

@@ -55,6 +55,10 @@ static cl::opt<bool> vulkanValidation(
     "vulkan-validation",
     cl::desc("enable VK_LAYER_KHRONOS_validation and fail on any message "
              "(also TRM_VULKAN_VALIDATION=1)"));
+static cl::opt<bool> vulkanProfile(
+    "vulkan-profile",
+    cl::desc("time every kernel dispatch alone and print the slowest "
+             "kernels (serialises the device: for finding hot spots only)"));
 static cl::opt<bool> listDevices(
     "list-devices", cl::desc("list the Vulkan devices (and the CPU) and exit"));
 static cl::opt<std::string> weightsPath(
@@ -365,6 +369,7 @@ int main(int argc, char **argv) {
     options.deviceIndex = vulkanDevice;
     const char *env = std::getenv("TRM_VULKAN_VALIDATION");
     options.validation = vulkanValidation || (env && llvm::StringRef(env) == "1");
+    options.profile = vulkanProfile;
     if (const char *t = std::getenv("TRM_VULKAN_TIMEOUT"))
       options.timeoutSeconds = std::max(1.0, std::atof(t));
     // A compiled artifact keeps its pipeline cache beside it.
@@ -571,6 +576,7 @@ int main(int argc, char **argv) {
         st.dispatches, st.dispatches * perStep, st.hostSyncs,
         st.hostSyncs * perStep, st.scalarWrites, st.pipelines,
         st.vulkanAllocations);
+    vulkan->printProfile(llvm::outs());
     if (llvm::Error err = vulkan->savePipelineCache())
       return fail(std::move(err));
     cpuExe.reset();

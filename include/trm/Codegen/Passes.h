@@ -15,6 +15,10 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::trm {
+/// Marks the loop over the rows one invocation computes
+/// (trm-gpu-map-parallel-loops), for trm-gpu-unroll-jam-register-tiles.
+inline constexpr llvm::StringLiteral kRegisterTileAttr = "trm.register_tile";
+
 #define GEN_PASS_DECL
 #include "trm/Codegen/Passes.h.inc"
 

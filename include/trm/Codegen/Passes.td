@@ -107,10 +107,21 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
     addresses. Dimensions beyond three stay sequential loops inside the
     kernel. `convert-parallel-loops-to-gpu` then turns each loop nest into a
     gpu.launch.
+
+    A loop with a reduction loop inside (a matmul) first gets a register
+    tile: each invocation computes `rows-per-invocation` (or fewer, a power
+    of two) consecutive rows of the innermost dimension but one that the
+    count divides, in
+    a sequential loop marked `trm.register_tile` for
+    trm-gpu-unroll-jam-register-tiles.
   }];
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",
            "invocations per workgroup (a power of two)">,
+    Option<"rowsPerInvocation", "rows-per-invocation", "int64_t",
+           /*default=*/"4",
+           "rows of the second-innermost dimension one invocation computes "
+           "in loops with a reduction inside (1: one output per invocation)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect"];
@@ -222,6 +233,21 @@ def TRMGPUFuseFillIntoReductions : Pass<"trm-gpu-fuse-fill-into-reductions"> {
   }];
   let statistics = [
     Statistic<"numFused", "fused", "Fills folded into reductions">,
+  ];
+}
+
+def TRMGPUUnrollJamRegisterTiles : Pass<"trm-gpu-unroll-jam-register-tiles"> {
+  let summary = "Unroll-and-jam the rows one invocation computes";
+  let description = [{
+    Every scf.for marked `trm.register_tile` (by trm-gpu-map-parallel-loops)
+    with a static trip count is unrolled by that count and jammed into the
+    loops it contains, so the reduction loop updates all rows' accumulators
+    per step and loads the shared operand once (after CSE). Run after
+    trm-gpu-promote-accumulators and canonicalize.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numJammed", "jammed", "Register tiles unrolled and jammed">,
   ];
 }
 

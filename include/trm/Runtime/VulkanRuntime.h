@@ -26,6 +26,7 @@
 
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,7 @@ struct VulkanRuntimeOptions {
   bool validation = false;       // VK_LAYER_KHRONOS_validation
   std::string pipelineCachePath; // loaded if present; saved by savePipelineCache
   double timeoutSeconds = 600;   // a fence that waits longer is an error
+  bool profile = false;          // time every dispatch alone (slow)
 };
 
 class VulkanRuntime {
@@ -63,6 +65,8 @@ public:
   void fence();
 
   const VulkanRuntimeStats &stats() const;
+  /// The kernels that took longest, when created with `profile`.
+  void printProfile(llvm::raw_ostream &os) const;
   void resetStats();
   /// Validation-layer warnings and errors seen so far (each also printed).
   int64_t validationMessages() const;

@@ -8,6 +8,7 @@
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -120,14 +121,22 @@ struct Buffer {
 struct Kernel {
   VkShaderModule shader = VK_NULL_HANDLE;
   std::string entry;
+  std::string label; // for profiles: load order of its module
   uint32_t bindings = 0;
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline pipeline = VK_NULL_HANDLE;
 };
 
+/// Per-kernel time when profiling: every dispatch is waited for alone.
+struct KernelProfile {
+  int64_t dispatches = 0;
+  double seconds = 0;
+};
+
 struct Module {
   VkShaderModule shader = VK_NULL_HANDLE;
+  size_t index = 0; // load order (= order in the compiled module)
   std::map<std::string, std::unique_ptr<Kernel>> kernels;
 };
 
@@ -165,6 +174,8 @@ struct VulkanRuntime::Impl {
   std::multimap<uint64_t, Buffer> freeBuffers;     // by size
   std::vector<std::unique_ptr<Module>> modules;
   VulkanRuntimeStats stats;
+  bool profiling = false;
+  std::map<std::string, KernelProfile> profile; // by "module/kernel #n"
   int64_t validationMessages = 0;
 
   ~Impl();
@@ -563,6 +574,17 @@ void VulkanRuntime::Impl::launch(Kernel &kernel, uint64_t gx, uint64_t gy,
           VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
               VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
   ++stats.dispatches;
+  if (profiling) {
+    auto start = std::chrono::steady_clock::now();
+    fence();
+    --stats.hostSyncs; // profiling waits are not the program's
+    KernelProfile &p = profile[llvm::formatv("{0} grid {1}x{2}x{3}",
+                                             kernel.label, gx, gy, gz)];
+    ++p.dispatches;
+    p.seconds += std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  }
 }
 
 void VulkanRuntime::Impl::writeWord(void *ptr, uint32_t value) {
@@ -645,6 +667,7 @@ VulkanRuntime::create(const VulkanRuntimeOptions &options) {
     return llvm::createStringError("Vulkan: a runtime already exists");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->profiling = options.profile;
   if (llvm::Error err = impl->init())
     return std::move(err);
   current = impl.get();
@@ -656,6 +679,25 @@ void *VulkanRuntime::allocate(uint64_t bytes) {
 }
 void VulkanRuntime::release(void *ptr) { impl->release(ptr); }
 void VulkanRuntime::fence() { impl->fence(); }
+
+void VulkanRuntime::printProfile(llvm::raw_ostream &os) const {
+  if (!impl->profiling)
+    return;
+  std::vector<std::pair<std::string, KernelProfile>> rows(
+      impl->profile.begin(), impl->profile.end());
+  llvm::sort(rows, [](const auto &a, const auto &b) {
+    return a.second.seconds > b.second.seconds;
+  });
+  double total = 0;
+  for (auto &r : rows)
+    total += r.second.seconds;
+  os << llvm::formatv("vulkan profile (each dispatch waited for alone): "
+                      "{0:f3} s in {1} kernels\n",
+                      total, rows.size());
+  for (auto &[name, p] : llvm::ArrayRef(rows).take_front(15))
+    os << llvm::formatv("  {0,6:f1}% {1,8:f3} s {2,7} x  {3}\n",
+                        100 * p.seconds / total, p.seconds, p.dispatches, name);
+}
 const VulkanRuntimeStats &VulkanRuntime::stats() const { return impl->stats; }
 void VulkanRuntime::resetStats() { impl->stats = VulkanRuntimeStats(); }
 int64_t VulkanRuntime::validationMessages() const {
@@ -710,6 +752,7 @@ void *mgpuModuleLoad(void *data, size_t bytes) {
   info.pCode = static_cast<const uint32_t *>(data);
   check(rt.vkCreateShaderModule(rt.device, &info, nullptr, &module->shader),
         "vkCreateShaderModule");
+  module->index = rt.modules.size();
   rt.modules.push_back(std::move(module));
   return rt.modules.back().get();
 }
@@ -726,6 +769,7 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
     kernel = std::make_unique<Kernel>();
     kernel->shader = m->shader;
     kernel->entry = name;
+    kernel->label = llvm::formatv("kernel {0}", m->index);
   }
   return kernel.get();
 }

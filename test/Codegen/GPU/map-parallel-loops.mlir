@@ -26,11 +26,12 @@ func.func @three_dims(%m: memref<4x37x64xf32>) {
 // -----
 
 // A narrow innermost dimension (2) leaves room for 32 rows per workgroup;
-// 40 rows in tiles of 32 need a bounds check; a parallel loop below a
+// 40 rows, 4 per invocation (a reduction loop inside), in 10 row groups:
+// 16 groups per workgroup need a bounds check; a parallel loop below a
 // reduction loop runs sequentially in the kernel.
 // CHECK-LABEL: func @narrow_and_nested
-// CHECK: arith.constant 32 : index
-// CHECK: scf.parallel {{.*}} to (%c40, %c2) step
+// CHECK: arith.constant 16 : index
+// CHECK: scf.parallel {{.*}} to (%c10, %c2) step
 // CHECK: scf.parallel
 // CHECK: scf.if
 // CHECK: scf.for
@@ -63,6 +64,34 @@ func.func @dynamic(%m: memref<?xf32>, %n: index) {
   // expected-error @+1 {{dynamic loop bounds are not supported}}
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     memref.store %f, %m[%i] : memref<?xf32>
+  }
+  return
+}
+
+// -----
+
+// A loop with a reduction inside gets a register tile: each invocation
+// computes 4 rows (dimension 0, 8 rows in 2 groups), in a marked loop.
+// CHECK-LABEL: func @register_tile
+// CHECK: scf.parallel {{.*}} to (%c2, %c16)
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4
+// CHECK: scf.for
+// CHECK: } {trm.register_tile}
+func.func @register_tile(%a: memref<8x32xf32>, %b: memref<32x16xf32>, %c: memref<8x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+    scf.for %k = %c0 to %c32 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<8x32xf32>
+      %y = memref.load %b[%k, %j] : memref<32x16xf32>
+      %acc = memref.load %c[%i, %j] : memref<8x16xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      memref.store %s, %c[%i, %j] : memref<8x16xf32>
+    }
   }
   return
 }
