@@ -63,6 +63,7 @@ static constexpr const char *kTRMToVulkan =
     "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"
     "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"
     "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"
+    "scf-parallel-loop-fusion,"
     "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"
     "cse,trm-gpu-sink-views),"
     "gpu-kernel-outlining,"

@@ -98,12 +98,14 @@ const char *resultName(VkResult r) {
 }
 
 /// Errors while generated code runs cannot travel back through the mgpu*
-/// API: report and stop the process cleanly.
+/// API: report and stop the process. _Exit, not exit: the device may still
+/// be running work (a timeout, a lost device), and destructors of the
+/// driver's objects must not race with it.
 [[noreturn]] void fatal(const llvm::Twine &msg) {
   llvm::outs().flush();
   llvm::errs() << "trm-run: error: Vulkan: " << msg << "\n";
   llvm::errs().flush();
-  std::exit(1);
+  std::_Exit(1);
 }
 void check(VkResult r, const char *what) {
   if (r != VK_SUCCESS)
@@ -611,7 +613,7 @@ void VulkanRuntime::Impl::fence() {
   uint64_t timeout = uint64_t(options.timeoutSeconds * 1e9);
   VkResult r = vkWaitForFences(device, 1, &submitted, VK_TRUE, timeout);
   if (r == VK_TIMEOUT)
-    fatal(llvm::formatv("the device did not finish within {0} s "
+    fatal(llvm::formatv("the device did not finish within {0:f3} s "
                         "(TRM_VULKAN_TIMEOUT)",
                         options.timeoutSeconds));
   check(r, "vkWaitForFences");
