@@ -91,7 +91,7 @@ struct GPUFuseFillIntoReductionsPass
       std::optional<std::pair<Value, Value>> fill = asFill(fillLoop);
       if (!fill)
         continue;
-      auto [root, value] = *fill;
+      Value root = fill->first, value = fill->second;
       // The reduction reads the buffer once per output element, at its own
       // indices, and writes every element back.
       memref::LoadOp init;

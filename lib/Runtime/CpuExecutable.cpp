@@ -1,14 +1,12 @@
 //===- CpuExecutable.cpp - JIT a trm module and call it -------------------===//
 #include "trm/Runtime/CpuExecutable.h"
+#include "JitSetup.h"
 #include "MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
-#include "llvm/Support/TargetSelect.h"
 
 
 using namespace mlir;
@@ -41,10 +39,7 @@ CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
   if (llvm::Error err = sig.readWeightTable(module))
     return std::move(err);
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  registerBuiltinDialectTranslation(*module.getContext());
-  registerLLVMDialectTranslation(*module.getContext());
+  prepareJit(module);
   registerOpenMPDialectTranslation(*module.getContext());
 
   ExecutionEngineOptions options;

@@ -1,14 +1,12 @@
 //===- VulkanExecutable.cpp - JIT the host side, kernels on Vulkan --------===//
 #include "trm/Runtime/VulkanExecutable.h"
+#include "JitSetup.h"
 #include "MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <cstring>
 
@@ -37,10 +35,7 @@ VulkanExecutable::load(ModuleOp module, const ModelSignature &signature,
   ModelSignature sig = signature;
   if (llvm::Error err = sig.readWeightTable(module))
     return std::move(err);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  registerBuiltinDialectTranslation(*module.getContext());
-  registerLLVMDialectTranslation(*module.getContext());
+  prepareJit(module);
   registerGPUDialectTranslation(*module.getContext());
   // gpu.binary embeds its SPIR-V through the select_object handler.
   DialectRegistry offloading;

@@ -1,17 +1,14 @@
 //===- VulkanDevices.cpp - Vulkan instance and device discovery -----------===//
 //
-// libvulkan is opened with dlopen so that trm-run starts (and runs on the
-// CPU) on machines without a Vulkan loader; only --device vulkan and
-// --list-devices need it.
+// The loader and instance come from VulkanInstance.h; only --device vulkan
+// and --list-devices need them.
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Runtime/VulkanDevices.h"
+#include "VulkanInstance.h"
 
-#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#define VK_NO_PROTOTYPES
-#include <vulkan/vulkan.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -48,49 +45,13 @@ const char *typeName(VkPhysicalDeviceType type) {
 } // namespace
 
 llvm::Expected<std::vector<VulkanDeviceInfo>> mlir::trm::listVulkanDevices() {
-  std::string loadError;
-  llvm::sys::DynamicLibrary loader =
-      llvm::sys::DynamicLibrary::getPermanentLibrary("libvulkan.so.1",
-                                                     &loadError);
-  if (!loader.isValid())
-    return llvm::createStringError(
-        "Vulkan: cannot load the Vulkan loader (libvulkan.so.1): " + loadError +
-        "; install a Vulkan driver (e.g. Debian's libvulkan1 and "
-        "mesa-vulkan-drivers) or use --device cpu");
-  auto getInstanceProc = reinterpret_cast<PFN_vkGetInstanceProcAddr>(
-      loader.getAddressOfSymbol("vkGetInstanceProcAddr"));
-  if (!getInstanceProc)
-    return llvm::createStringError(
-        "Vulkan: the loader has no vkGetInstanceProcAddr");
-  auto createInstance = reinterpret_cast<PFN_vkCreateInstance>(
-      getInstanceProc(nullptr, "vkCreateInstance"));
-
-  VkApplicationInfo app{};
-  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
-  app.pApplicationName = "trm-run";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo info{};
-  info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
-  info.pApplicationInfo = &app;
-  const char *validation = "VK_LAYER_KHRONOS_validation";
-  const char *wantValidation = std::getenv("TRM_VULKAN_VALIDATION");
-  if (wantValidation && std::strcmp(wantValidation, "1") == 0) {
-    info.enabledLayerCount = 1;
-    info.ppEnabledLayerNames = &validation;
-  }
-  VkInstance instance;
-  if (VkResult r = createInstance(&info, nullptr, &instance); r != VK_SUCCESS) {
-    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
-      return llvm::createStringError(
-          "Vulkan: no Vulkan driver found (vkCreateInstance: "
-          "VK_ERROR_INCOMPATIBLE_DRIVER); install one (e.g. "
-          "mesa-vulkan-drivers for lavapipe) or use --device cpu");
-    if (r == VK_ERROR_LAYER_NOT_PRESENT)
-      return llvm::createStringError(
-          "Vulkan: TRM_VULKAN_VALIDATION=1 but VK_LAYER_KHRONOS_validation is "
-          "not installed (Debian: vulkan-validationlayers)");
-    return vkError("vkCreateInstance", r);
-  }
+  const char *env = std::getenv("TRM_VULKAN_VALIDATION");
+  auto created = createVulkanInstance(env && std::strcmp(env, "1") == 0,
+                                      /*messenger=*/nullptr);
+  if (!created)
+    return created.takeError();
+  VkInstance instance = created->instance;
+  PFN_vkGetInstanceProcAddr getInstanceProc = created->getProc;
 
   auto proc = [&](const char *name) {
     return getInstanceProc(instance, name);

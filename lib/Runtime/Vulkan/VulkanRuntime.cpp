@@ -1,12 +1,10 @@
 //===- VulkanRuntime.cpp - trm's Vulkan compute runtime -------------------===//
 #include "trm/Runtime/VulkanRuntime.h"
+#include "VulkanInstance.h"
 
-#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
-#define VK_NO_PROTOTYPES
-#include <vulkan/vulkan.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -147,7 +145,6 @@ constexpr uint32_t kDescriptorsPerPool = kSetsPerPool * 8;
 } // namespace
 
 struct VulkanRuntime::Impl {
-  llvm::sys::DynamicLibrary loader;
   PFN_vkGetInstanceProcAddr getInstanceProc = nullptr;
 #define TRM_DECLARE(name) PFN_##name name = nullptr;
   TRM_VK_INSTANCE_FUNCS(TRM_DECLARE)
@@ -214,30 +211,8 @@ VkBool32 VKAPI_PTR onValidationMessage(
 } // namespace
 
 llvm::Error VulkanRuntime::Impl::init() {
-  std::string loadError;
-  loader = llvm::sys::DynamicLibrary::getPermanentLibrary("libvulkan.so.1",
-                                                          &loadError);
-  if (!loader.isValid())
-    return llvm::createStringError(
-        "Vulkan: cannot load the Vulkan loader (libvulkan.so.1): " +
-        loadError + "; install a Vulkan driver or use --device cpu");
-  getInstanceProc = reinterpret_cast<PFN_vkGetInstanceProcAddr>(
-      loader.getAddressOfSymbol("vkGetInstanceProcAddr"));
-  if (!getInstanceProc)
-    return llvm::createStringError("Vulkan: the loader has no "
-                                   "vkGetInstanceProcAddr");
-  auto createInstance = reinterpret_cast<PFN_vkCreateInstance>(
-      getInstanceProc(nullptr, "vkCreateInstance"));
-
-  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
-  app.pApplicationName = "trm-run";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
-  info.pApplicationInfo = &app;
-  const char *layer = "VK_LAYER_KHRONOS_validation";
-  const char *debugExt = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
-  VkDebugUtilsMessengerCreateInfoEXT messengerInfo{
-      VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+  VkDebugUtilsMessengerCreateInfoEXT messengerInfo{};
+  messengerInfo.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT;
   messengerInfo.messageSeverity =
       VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
       VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
@@ -246,26 +221,11 @@ llvm::Error VulkanRuntime::Impl::init() {
                               VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
   messengerInfo.pfnUserCallback = onValidationMessage;
   messengerInfo.pUserData = this;
-  if (options.validation) {
-    info.enabledLayerCount = 1;
-    info.ppEnabledLayerNames = &layer;
-    info.enabledExtensionCount = 1;
-    info.ppEnabledExtensionNames = &debugExt;
-    // Also catches messages from instance creation itself.
-    info.pNext = &messengerInfo;
-  }
-  if (VkResult r = createInstance(&info, nullptr, &instance); r != VK_SUCCESS) {
-    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
-      return llvm::createStringError(
-          "Vulkan: no Vulkan driver found; install one (e.g. "
-          "mesa-vulkan-drivers for lavapipe) or use --device cpu");
-    if (r == VK_ERROR_LAYER_NOT_PRESENT || r == VK_ERROR_EXTENSION_NOT_PRESENT)
-      return llvm::createStringError(
-          "Vulkan: validation requested but VK_LAYER_KHRONOS_validation is "
-          "not installed (Debian: vulkan-validationlayers)");
-    return llvm::createStringError(llvm::formatv(
-        "Vulkan: vkCreateInstance returned {0}", resultName(r)));
-  }
+  auto created = createVulkanInstance(options.validation, &messengerInfo);
+  if (!created)
+    return created.takeError();
+  instance = created->instance;
+  getInstanceProc = created->getProc;
 #define TRM_LOAD(name)                                                         \
   name = reinterpret_cast<PFN_##name>(getInstanceProc(instance, #name));
   TRM_VK_INSTANCE_FUNCS(TRM_LOAD)
@@ -327,11 +287,13 @@ llvm::Error VulkanRuntime::Impl::init() {
   memoryType = best;
 
   float priority = 1.0f;
-  VkDeviceQueueCreateInfo queueInfo{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  VkDeviceQueueCreateInfo queueInfo{};
+  queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
   queueInfo.queueFamilyIndex = queueFamily;
   queueInfo.queueCount = 1;
   queueInfo.pQueuePriorities = &priority;
-  VkDeviceCreateInfo deviceInfo{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  VkDeviceCreateInfo deviceInfo{};
+  deviceInfo.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
   deviceInfo.queueCreateInfoCount = 1;
   deviceInfo.pQueueCreateInfos = &queueInfo;
   if (VkResult r = vkCreateDevice(physical, &deviceInfo, nullptr, &device);
@@ -349,8 +311,8 @@ llvm::Error VulkanRuntime::Impl::init() {
     std::ifstream in(options.pipelineCachePath, std::ios::binary);
     cacheData.assign(std::istreambuf_iterator<char>(in), {});
   }
-  VkPipelineCacheCreateInfo cacheInfo{
-      VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+  VkPipelineCacheCreateInfo cacheInfo{};
+  cacheInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
   // The driver validates the header (vendor, device, cache UUID) and
   // ignores data from another device or driver version.
   cacheInfo.initialDataSize = cacheData.size();
@@ -358,19 +320,21 @@ llvm::Error VulkanRuntime::Impl::init() {
   check(vkCreatePipelineCache(device, &cacheInfo, nullptr, &pipelineCache),
         "vkCreatePipelineCache");
 
-  VkCommandPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  VkCommandPoolCreateInfo poolInfo{};
+  poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   poolInfo.queueFamilyIndex = queueFamily;
   check(vkCreateCommandPool(device, &poolInfo, nullptr, &commandPool),
         "vkCreateCommandPool");
-  VkCommandBufferAllocateInfo allocInfo{
-      VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  VkCommandBufferAllocateInfo allocInfo{};
+  allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
   allocInfo.commandPool = commandPool;
   allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   allocInfo.commandBufferCount = 1;
   check(vkAllocateCommandBuffers(device, &allocInfo, &commands),
         "vkAllocateCommandBuffers");
-  VkFenceCreateInfo fenceInfo{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VkFenceCreateInfo fenceInfo{};
+  fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
   check(vkCreateFence(device, &fenceInfo, nullptr, &submitted),
         "vkCreateFence");
   return llvm::Error::success();
@@ -407,7 +371,8 @@ VulkanRuntime::Impl::~Impl() {
 Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes) {
   Buffer b;
   b.bytes = bytes;
-  VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  VkBufferCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
   info.size = bytes;
   info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
                VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
@@ -418,7 +383,8 @@ Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes) {
   vkGetBufferMemoryRequirements(device, b.buffer, &req);
   if (!(req.memoryTypeBits & (1u << memoryType)))
     fatal("the chosen memory type cannot hold storage buffers");
-  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  VkMemoryAllocateInfo alloc{};
+  alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   alloc.allocationSize = req.size;
   alloc.memoryTypeIndex = memoryType;
   VkResult r = vkAllocateMemory(device, &alloc, nullptr, &b.memory);
@@ -448,8 +414,8 @@ const Buffer &VulkanRuntime::Impl::lookup(void *ptr, const char *what) {
 
 VkCommandBuffer VulkanRuntime::Impl::commandBuffer() {
   if (!recording) {
-    VkCommandBufferBeginInfo begin{
-        VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VkCommandBufferBeginInfo begin{};
+    begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
     begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     check(vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer");
     recording = true;
@@ -459,7 +425,8 @@ VkCommandBuffer VulkanRuntime::Impl::commandBuffer() {
 
 void VulkanRuntime::Impl::barrier(VkPipelineStageFlags dstStages,
                                   VkAccessFlags dstAccess) {
-  VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  VkMemoryBarrier b{};
+  b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
   b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
   b.dstAccessMask = dstAccess;
   vkCmdPipelineBarrier(commands,
@@ -474,8 +441,8 @@ VulkanRuntime::Impl::descriptorSet(VkDescriptorSetLayout layout) {
     if (currentPool == descriptorPools.size()) {
       VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                 kDescriptorsPerPool};
-      VkDescriptorPoolCreateInfo info{
-          VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+      VkDescriptorPoolCreateInfo info{};
+      info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
       info.maxSets = kSetsPerPool;
       info.poolSizeCount = 1;
       info.pPoolSizes = &size;
@@ -484,8 +451,8 @@ VulkanRuntime::Impl::descriptorSet(VkDescriptorSetLayout layout) {
             "vkCreateDescriptorPool");
       descriptorPools.push_back(pool);
     }
-    VkDescriptorSetAllocateInfo info{
-        VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    VkDescriptorSetAllocateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
     info.descriptorPool = descriptorPools[currentPool];
     info.descriptorSetCount = 1;
     info.pSetLayouts = &layout;
@@ -508,21 +475,21 @@ void VulkanRuntime::Impl::createPipeline(Kernel &kernel, uint32_t bindings) {
     layoutBindings[i].descriptorCount = 1;
     layoutBindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }
-  VkDescriptorSetLayoutCreateInfo setInfo{
-      VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  VkDescriptorSetLayoutCreateInfo setInfo{};
+  setInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
   setInfo.bindingCount = bindings;
   setInfo.pBindings = layoutBindings.data();
   check(vkCreateDescriptorSetLayout(device, &setInfo, nullptr,
                                     &kernel.setLayout),
         "vkCreateDescriptorSetLayout");
-  VkPipelineLayoutCreateInfo layoutInfo{
-      VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+  VkPipelineLayoutCreateInfo layoutInfo{};
+  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   layoutInfo.setLayoutCount = 1;
   layoutInfo.pSetLayouts = &kernel.setLayout;
   check(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &kernel.layout),
         "vkCreatePipelineLayout");
-  VkComputePipelineCreateInfo info{
-      VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+  VkComputePipelineCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
   info.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
   info.stage.module = kernel.shader;
@@ -559,7 +526,8 @@ void VulkanRuntime::Impl::launch(Kernel &kernel, uint64_t gx, uint64_t gy,
     void *ptr = *static_cast<void **>(params[2 * i]);
     const Buffer &b = lookup(ptr, kernel.entry.c_str());
     infos[i] = {b.buffer, 0, VK_WHOLE_SIZE};
-    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[i] = {};
+    writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     writes[i].dstSet = set;
     writes[i].dstBinding = i;
     writes[i].descriptorCount = 1;
@@ -606,7 +574,8 @@ void VulkanRuntime::Impl::fence() {
           VK_ACCESS_HOST_READ_BIT | VK_ACCESS_HOST_WRITE_BIT);
   check(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
   recording = false;
-  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  VkSubmitInfo submit{};
+  submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &commands;
   check(vkQueueSubmit(queue, 1, &submit, submitted), "vkQueueSubmit");
@@ -748,7 +717,8 @@ extern "C" {
 void *mgpuModuleLoad(void *data, size_t bytes) {
   VulkanRuntime::Impl &rt = runtime();
   auto module = std::make_unique<Module>();
-  VkShaderModuleCreateInfo info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  VkShaderModuleCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
   info.codeSize = bytes;
   // The blob is a constant global aligned for words.
   info.pCode = static_cast<const uint32_t *>(data);
