@@ -196,6 +196,7 @@ struct GPUAssignMemoryPass
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
     SmallVector<Operation *> hostAccesses;
+    llvm::DenseSet<Value> hostRoots; // classes the host reads or writes
     module.walk([&](Operation *op) {
       if (op->getParentOfType<gpu::GPUModuleOp>() ||
           isa<gpu::LaunchFuncOp, gpu::GPUModuleOp>(op))
@@ -217,10 +218,16 @@ struct GPUAssignMemoryPass
         effects.getEffects(list);
         for (auto &e : list)
           if (isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()) &&
-              e.getValue() && onDevice(e.getValue()))
+              e.getValue() && onDevice(e.getValue())) {
             touchesDevice = true;
+            hostRoots.insert(classes.find(e.getValue()));
+          }
       } else if (isa<CallOpInterface>(op)) {
-        touchesDevice = llvm::any_of(op->getOperands(), onDevice);
+        for (Value operand : op->getOperands())
+          if (onDevice(operand)) {
+            touchesDevice = true;
+            hostRoots.insert(classes.find(operand));
+          }
       }
       if (touchesDevice)
         hostAccesses.push_back(op);
@@ -235,11 +242,29 @@ struct GPUAssignMemoryPass
         return signalPassFailure();
       }
       rewriter.setInsertionPoint(alloc);
-      auto replacement = gpu::AllocOp::create(
-          rewriter, alloc.getLoc(), alloc.getType(), /*asyncToken=*/Type(),
-          /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
-          alloc.getSymbolOperands(), /*hostShared=*/true);
-      rewriter.replaceOp(alloc, replacement.getMemref());
+      Location loc = alloc.getLoc();
+      if (hostRoots.contains(classes.find(alloc))) {
+        // The host reads or writes it too: memory both sides can map.
+        auto shared = gpu::AllocOp::create(
+            rewriter, loc, alloc.getType(), /*asyncToken=*/Type(),
+            /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
+            alloc.getSymbolOperands(), /*hostShared=*/true);
+        rewriter.replaceOp(alloc, shared.getMemref());
+        ++numSharedAllocs;
+        continue;
+      }
+      // Only kernels touch it: device memory the host never maps. The GPU
+      // lowering takes a device allocation only in async form.
+      Type token = gpu::AsyncTokenType::get(&getContext());
+      Value ready = gpu::WaitOp::create(rewriter, loc, token, ValueRange())
+                        .getAsyncToken();
+      auto device = gpu::AllocOp::create(
+          rewriter, loc, alloc.getType(), token, ValueRange{ready},
+          alloc.getDynamicSizes(), alloc.getSymbolOperands(),
+          /*hostShared=*/false);
+      gpu::WaitOp::create(rewriter, loc, Type(),
+                          ValueRange{device.getAsyncToken()});
+      rewriter.replaceOp(alloc, device.getMemref());
       ++numDeviceAllocs;
     }
     for (memref::DeallocOp dealloc : deallocs) {

@@ -157,9 +157,10 @@ def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
   let description = [{
     Runs on the host side after kernel outlining. Buffers are grouped into
     alias classes (views, loop-carried and branch values, calls). A class
-    that reaches a gpu.launch_func operand lives in device memory:
-    its memref.alloc ops become `gpu.alloc host_shared` and its deallocs a
-    call to `trmGpuFree`. Every host operation that reads or writes such a
+    that reaches a gpu.launch_func operand lives in device memory: its
+    memref.alloc ops become `gpu.alloc` (device memory the host never maps)
+    or, where the host also reads or writes the class, `gpu.alloc
+    host_shared`; its deallocs become a call to `trmGpuFree`. Every host operation that reads or writes such a
     buffer (the halting decision, for instance) is preceded by a call to
     `trmGpuFence`, which waits for the kernels queued so far; kernel launches
     themselves queue without waiting. Host-only buffers (the bookkeeping of
@@ -173,7 +174,8 @@ def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
                            "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
   let statistics = [
-    Statistic<"numDeviceAllocs", "device-allocs", "Allocations in device memory">,
+    Statistic<"numDeviceAllocs", "device-allocs", "Allocations in device-only memory">,
+    Statistic<"numSharedAllocs", "shared-allocs", "Allocations in memory the host maps too">,
     Statistic<"numFences", "fences", "Fences before host accesses">,
     Statistic<"numScalarArgs", "scalar-args", "Scalar kernel operands passed in buffers">,
   ];

@@ -10,9 +10,12 @@
 // Launches are recorded into one command buffer, with a barrier between
 // dispatches, and submitted only at a fence: the host waits where the
 // program needs a value on the host (the halting decision), not per kernel.
-// Buffers are host-visible (device-local too where the device has such
-// memory: integrated GPUs, resizable BAR, lavapipe), mapped once, and
-// recycled through a free list so the recursion allocates no Vulkan memory
+// Buffers only kernels touch (the compiler says which: gpu.alloc without
+// host_shared) live in device-local memory the host never maps; their
+// handle is a PROT_NONE page, so an unplanned host access faults at once.
+// Buffers the host reads or writes (inputs, outputs, the halting mask) are
+// host-visible, device-local too where the device has such memory. All are
+// recycled through free lists, so the recursion allocates no Vulkan memory
 // after its first step. Pipelines are created once per kernel and go
 // through a VkPipelineCache that can be persisted beside an artifact.
 //

@@ -6,6 +6,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 
+#include <sys/mman.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -115,7 +117,11 @@ struct Buffer {
   VkBuffer buffer = VK_NULL_HANDLE;
   VkDeviceMemory memory = VK_NULL_HANDLE;
   uint64_t bytes = 0;
-  void *mapped = nullptr;
+  bool hostVisible = true;
+  /// What generated code holds: the mapping of a host-visible buffer, or
+  /// for device-only memory a page the host cannot touch (PROT_NONE), so a
+  /// host access the compiler did not plan faults at once.
+  void *handle = nullptr;
 };
 
 struct Kernel {
@@ -159,8 +165,9 @@ struct VulkanRuntime::Impl {
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   uint32_t queueFamily = 0;
-  uint32_t memoryType = 0;
-  bool memoryDeviceLocal = false;
+  uint32_t memoryType = 0;       // host-visible, coherent
+  bool memoryDeviceLocal = false; // ... and device-local
+  uint32_t deviceMemoryType = 0; // device-local, for kernel-only buffers
   VkPipelineCache pipelineCache = VK_NULL_HANDLE;
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkCommandBuffer commands = VK_NULL_HANDLE;
@@ -170,7 +177,8 @@ struct VulkanRuntime::Impl {
   size_t currentPool = 0;
 
   std::unordered_map<void *, Buffer> live;         // by mapped pointer
-  std::multimap<uint64_t, Buffer> freeBuffers;     // by size
+  std::multimap<std::pair<uint64_t, bool>, Buffer> freeBuffers; // by size,
+                                                                 // visibility
   std::vector<std::unique_ptr<Module>> modules;
   VulkanRuntimeStats stats;
   bool profiling = false;
@@ -179,7 +187,7 @@ struct VulkanRuntime::Impl {
 
   ~Impl();
   llvm::Error init();
-  Buffer newBuffer(uint64_t bytes);
+  Buffer newBuffer(uint64_t bytes, bool hostVisible);
   void destroyBuffer(Buffer &b);
   VkCommandBuffer commandBuffer();
   void barrier(VkPipelineStageFlags dstStages, VkAccessFlags dstAccess);
@@ -190,7 +198,7 @@ struct VulkanRuntime::Impl {
               void **params, uint64_t paramsCount);
   void writeWord(void *ptr, uint32_t value);
   void fence();
-  void *allocate(uint64_t bytes);
+  void *allocate(uint64_t bytes, bool hostVisible);
   void release(void *ptr);
 };
 
@@ -285,6 +293,13 @@ llvm::Error VulkanRuntime::Impl::init() {
     return llvm::createStringError("Vulkan: the device has no host-visible "
                                    "coherent memory");
   memoryType = best;
+  deviceMemoryType = best;
+  for (uint32_t i = 0; i < memory.memoryTypeCount; ++i)
+    if (memory.memoryTypes[i].propertyFlags &
+        VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) {
+      deviceMemoryType = i;
+      break;
+    }
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};
@@ -368,9 +383,11 @@ VulkanRuntime::Impl::~Impl() {
     vkDestroyInstance(instance, nullptr);
 }
 
-Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes) {
+Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes, bool hostVisible) {
   Buffer b;
   b.bytes = bytes;
+  b.hostVisible = hostVisible;
+  uint32_t type = hostVisible ? memoryType : deviceMemoryType;
   VkBufferCreateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
   info.size = bytes;
@@ -381,12 +398,12 @@ Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes) {
   check(vkCreateBuffer(device, &info, nullptr, &b.buffer), "vkCreateBuffer");
   VkMemoryRequirements req;
   vkGetBufferMemoryRequirements(device, b.buffer, &req);
-  if (!(req.memoryTypeBits & (1u << memoryType)))
+  if (!(req.memoryTypeBits & (1u << type)))
     fatal("the chosen memory type cannot hold storage buffers");
   VkMemoryAllocateInfo alloc{};
   alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   alloc.allocationSize = req.size;
-  alloc.memoryTypeIndex = memoryType;
+  alloc.memoryTypeIndex = type;
   VkResult r = vkAllocateMemory(device, &alloc, nullptr, &b.memory);
   if (r != VK_SUCCESS)
     fatal(llvm::formatv("out of memory allocating a {0}-byte buffer "
@@ -395,12 +412,20 @@ Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes) {
   ++stats.vulkanAllocations;
   check(vkBindBufferMemory(device, b.buffer, b.memory, 0),
         "vkBindBufferMemory");
-  check(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped),
-        "vkMapMemory");
+  if (hostVisible) {
+    check(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.handle),
+          "vkMapMemory");
+    return b;
+  }
+  b.handle = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (b.handle == MAP_FAILED)
+    fatal("cannot reserve a handle for a device buffer");
   return b;
 }
 
 void VulkanRuntime::Impl::destroyBuffer(Buffer &b) {
+  if (!b.hostVisible)
+    munmap(b.handle, 4096);
   vkDestroyBuffer(device, b.buffer, nullptr);
   vkFreeMemory(device, b.memory, nullptr);
 }
@@ -594,19 +619,20 @@ void VulkanRuntime::Impl::fence() {
   ++stats.hostSyncs;
 }
 
-void *VulkanRuntime::Impl::allocate(uint64_t bytes) {
+void *VulkanRuntime::Impl::allocate(uint64_t bytes, bool hostVisible) {
   // Rounded to 16 bytes: SPIR-V accesses sub-word types (the i8 halted
   // mask) through whole 32-bit words.
   uint64_t size = std::max<uint64_t>(16, (bytes + 15) / 16 * 16);
   Buffer b;
-  if (auto it = freeBuffers.find(size); it != freeBuffers.end()) {
+  auto key = std::make_pair(size, hostVisible);
+  if (auto it = freeBuffers.find(key); it != freeBuffers.end()) {
     b = it->second;
     freeBuffers.erase(it);
   } else {
-    b = newBuffer(size);
+    b = newBuffer(size, hostVisible);
   }
-  live[b.mapped] = b;
-  return b.mapped;
+  live[b.handle] = b;
+  return b.handle;
 }
 
 void VulkanRuntime::Impl::release(void *ptr) {
@@ -616,7 +642,8 @@ void VulkanRuntime::Impl::release(void *ptr) {
   // Reuse is safe without waiting: queued kernels that still read this
   // buffer run before any later kernel that writes its next owner, and
   // the host touches device buffers only after a fence.
-  freeBuffers.emplace(it->second.bytes, it->second);
+  freeBuffers.emplace(std::make_pair(it->second.bytes, it->second.hostVisible),
+                      it->second);
   live.erase(it);
 }
 
@@ -646,7 +673,7 @@ VulkanRuntime::create(const VulkanRuntimeOptions &options) {
 }
 
 void *VulkanRuntime::allocate(uint64_t bytes) {
-  return impl->allocate(bytes);
+  return impl->allocate(bytes, /*hostVisible=*/true);
 }
 void VulkanRuntime::release(void *ptr) { impl->release(ptr); }
 void VulkanRuntime::fence() { impl->fence(); }
@@ -767,8 +794,8 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                    params, paramsCount);
 }
 
-void *mgpuMemAlloc(uint64_t bytes, void *, bool) {
-  return runtime().allocate(bytes);
+void *mgpuMemAlloc(uint64_t bytes, void *, bool hostShared) {
+  return runtime().allocate(bytes, hostShared);
 }
 void mgpuMemFree(void *ptr, void *) { runtime().release(ptr); }
 

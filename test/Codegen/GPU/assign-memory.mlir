@@ -1,8 +1,8 @@
 // RUN: trm-opt %s --trm-gpu-assign-memory | FileCheck %s
 
-// A buffer a kernel touches (through a loop-carried value) is allocated in
-// device memory and freed through the runtime; the host read of it waits on
-// a fence first; a host-only buffer stays malloc'd; the scalar operand is
+// A buffer a kernel touches (through a loop-carried value) and the host
+// reads is allocated in memory both can map and freed through the runtime;
+// the host read of it waits on a fence first; a host-only buffer stays malloc'd; the scalar operand is
 // passed in a one-element buffer written in stream order.
 // CHECK-LABEL: func @host
 // CHECK: %[[DEV:.*]] = gpu.alloc  host_shared () : memref<4xf32>
@@ -18,6 +18,12 @@
 // CHECK: memref.store %{{.*}}, %[[HOSTONLY]]
 // CHECK: call @trmGpuFree
 // CHECK: memref.dealloc %[[HOSTONLY]]
+// CHECK-LABEL: func @kernel_only
+// CHECK: %[[T:.*]] = gpu.wait async
+// CHECK: %[[K:.*]], %[[T2:.*]] = gpu.alloc async [%[[T]]] () : memref<4xf32>
+// CHECK: gpu.wait [%[[T2]]]
+// CHECK-NOT: trmGpuFence
+// CHECK: gpu.launch_func @kernels::@k {{.*}} args(%[[K]] : memref<4xf32>
 // CHECK: gpu.func @k(%{{.*}}: memref<4xf32>, %[[S:.*]]: memref<1xi32>) kernel
 // CHECK: memref.load %[[S]][%{{.*}}] : memref<1xi32>
 module attributes {gpu.container_module} {
@@ -36,6 +42,15 @@ module attributes {gpu.container_module} {
     memref.dealloc %a : memref<4xf32>
     memref.dealloc %h : memref<2xindex>
     return %v : f32
+  }
+  // Only kernels touch this buffer: device memory the host never maps
+  // (async form, as the GPU lowering requires), no fence.
+  func.func @kernel_only(%n: i32) {
+    %c1 = arith.constant 1 : index
+    %k = memref.alloc() : memref<4xf32>
+    gpu.launch_func @kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%k : memref<4xf32>, %n : i32)
+    memref.dealloc %k : memref<4xf32>
+    return
   }
   gpu.module @kernels {
     gpu.func @k(%m: memref<4xf32>, %s: i32) kernel {
