@@ -3,6 +3,7 @@
 // Whatever parses must re-serialise and parse back to the same tensor.
 //
 //===----------------------------------------------------------------------===//
+#include "FuzzChecks.h"
 #include "trm/Import/Npy.h"
 
 #include <cstdlib>
@@ -15,9 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(tensor.takeError());
     return 0;
   }
-  if (!tensor->isConsistent())
-    abort();
-  (void)tensor->toF32();
+  requireUsable(*tensor);
   auto bytes = serializeNpy(*tensor);
   if (!bytes)
     abort();

@@ -1,7 +1,7 @@
 //===- torch_zip_fuzzer.cpp - torch.save zip archives ---------------------===//
+#include "FuzzChecks.h"
 #include "trm/Import/TorchCheckpoint.h"
 
-#include <cstdlib>
 
 using namespace mlir::trm;
 
@@ -14,10 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(tensors.takeError());
     return 0;
   }
-  for (const Tensor &t : *tensors) {
-    if (!t.isConsistent())
-      abort();
-    (void)t.toF32();
-  }
+  for (const Tensor &t : *tensors)
+    requireUsable(t);
   return 0;
 }
