@@ -95,15 +95,14 @@ void buildClasses(ModuleOp module, AliasClasses &classes) {
 }
 
 /// Declares `void name(argTypes)` in the module if it is not there yet.
-func::FuncOp declare(ModuleOp module, StringRef name, TypeRange argTypes) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(name))
-    return f;
+void declare(ModuleOp module, StringRef name, TypeRange argTypes) {
+  if (module.lookupSymbol<func::FuncOp>(name))
+    return;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto f = func::FuncOp::create(
       b, module.getLoc(), name,
       FunctionType::get(module.getContext(), argTypes, {}));
   f.setPrivate();
-  return f;
 }
 
 Value pointerWord(OpBuilder &b, Location loc, Value memref) {
@@ -138,6 +137,8 @@ LogicalResult passScalarsInBuffers(ModuleOp module, int64_t &count) {
       auto bufferType = MemRefType::get({1}, type);
       Location loc = launch.getLoc();
       OpBuilder b(launch);
+      declare(module, kWriteWord, {b.getI64Type(), b.getI32Type()});
+      declare(module, kFree, {b.getI64Type()});
       Value buffer = gpu::AllocOp::create(
                          b, loc, bufferType, Type(), ValueRange(), ValueRange(),
                          ValueRange(), /*hostShared=*/true)
@@ -172,9 +173,6 @@ struct GPUAssignMemoryPass
     : trm::impl::TRMGPUAssignMemoryBase<GPUAssignMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    Type i64 = IntegerType::get(&getContext(), 64);
-    declare(module, kFree, {i64});
-    declare(module, kWriteWord, {i64, IntegerType::get(&getContext(), 32)});
     int64_t scalars = 0;
     if (failed(passScalarsInBuffers(module, scalars)))
       return signalPassFailure();
@@ -267,13 +265,16 @@ struct GPUAssignMemoryPass
       rewriter.replaceOp(alloc, device.getMemref());
       ++numDeviceAllocs;
     }
+    if (!deallocs.empty())
+      declare(module, kFree, {rewriter.getI64Type()});
     for (memref::DeallocOp dealloc : deallocs) {
       rewriter.setInsertionPoint(dealloc);
       Value word = pointerWord(rewriter, dealloc.getLoc(), dealloc.getMemref());
       rewriter.replaceOpWithNewOp<func::CallOp>(dealloc, kFree, TypeRange(),
                                                 ValueRange{word});
     }
-    declare(module, kFence, {});
+    if (!hostAccesses.empty())
+      declare(module, kFence, {});
     for (Operation *op : hostAccesses) {
       rewriter.setInsertionPoint(op);
       func::CallOp::create(rewriter, op->getLoc(), kFence, TypeRange(),

@@ -70,9 +70,10 @@ void toNestedFors(scf::ParallelOp loop, RewriterBase &rewriter) {
   rewriter.eraseOp(loop);
 }
 
-/// Splits `rows` consecutive iterations of the second-innermost dimension
-/// off a loop that contains a reduction loop, into a sequential loop inside
-/// it marked as a register tile; returns the remaining outer loop.
+/// Splits up to `maxRows` consecutive iterations of one dimension (not the
+/// innermost) off a loop that contains a reduction loop, into a sequential
+/// loop inside it marked as a register tile; returns the remaining outer
+/// loop.
 std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
                                             ArrayRef<int64_t> counts,
                                             int64_t maxRows,

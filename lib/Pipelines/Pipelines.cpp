@@ -11,21 +11,30 @@
 using namespace mlir;
 
 // Kept as text so that `trm-opt --trm-to-llvm-pipeline`, `trm-run` and the
-// docs show one and the same list.
+// docs show one and the same list. The two pipelines share their first
+// steps, spelled once here (macros: the pipelines are string literals).
+
+// trm -> linalg/tensor/scf; weight transposes and rope tables leave the
+// loops (loop-invariant code motion).
+#define TRM_TO_LINALG                                                          \
+  "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"      \
+  "canonicalize,loop-invariant-code-motion,cse,"
+// Tensors -> buffers; results become caller-provided out-parameters;
+// allocations that do not depend on a loop leave it.
+#define TRM_BUFFERIZE                                                          \
+  "one-shot-bufferize{bufferize-function-boundaries "                          \
+  "allow-return-allocs-from-loops "                                            \
+  "function-boundary-type-conversion=identity-layout-map},"                    \
+  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}," \
+  "cse,canonicalize,func.func(buffer-loop-hoisting),"
+
 static constexpr const char *kTRMToLLVM =
-    // trm -> linalg/tensor/scf; weight transposes and rope tables leave the
-    // loops (loop-invariant code motion).
-    "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"
-    "canonicalize,loop-invariant-code-motion,cse,"
+    TRM_TO_LINALG
     // Register tiles + vectors on tensors.
     "func.func(trm-cpu-tile),canonicalize,"
     "cse,"
     "func.func(trm-cpu-vectorize),canonicalize,cse,"
-    // Tensors -> buffers; results become caller-provided out-parameters.
-    "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-    "cse,canonicalize,func.func(buffer-loop-hoisting),"
+    TRM_BUFFERIZE
     "func.func(trm-cpu-hoist-vector-transfers),buffer-deallocation-pipeline,"
     "func.func(trm-cpu-lower-vectors),canonicalize,"
     // Thread-level scf.forall -> OpenMP parallel loops.
@@ -47,17 +56,13 @@ static constexpr const char *kTRMToLLVM =
 // (serialized into gpu.binary ops), the host side (loops, halting decision,
 // kernel launches) to LLVM.
 static constexpr const char *kTRMToVulkan =
-    "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"
-    "canonicalize,loop-invariant-code-motion,cse,"
+    TRM_TO_LINALG
     // Results written in place into the slices they fill (no copy
     // kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses
     // producers into reductions, which recomputes them per reduction step
     // and measured slower on lavapipe.
     "eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-    "cse,canonicalize,func.func(buffer-loop-hoisting),"
+    TRM_BUFFERIZE
     "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"
     // Every linalg op (copies included) -> one kernel launch.
     "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"
@@ -88,6 +93,9 @@ static constexpr const char *kTRMToVulkan =
     "convert-math-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
     "reconcile-unrealized-casts";
+
+#undef TRM_TO_LINALG
+#undef TRM_BUFFERIZE
 
 std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
 std::string mlir::trm::getTRMToVulkanPipelineText() { return kTRMToVulkan; }

@@ -211,10 +211,14 @@ int main(int argc, char **argv) {
   registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "trm-run: compile and run a TRM\n");
 
+  const char *validationEnv = std::getenv("TRM_VULKAN_VALIDATION");
+  const bool validation =
+      vulkanValidation ||
+      (validationEnv && llvm::StringRef(validationEnv) == "1");
   if (listDevices) {
     llvm::outs() << "cpu: the host (" << llvm::sys::getHostCPUName()
                  << "), --device cpu\n";
-    auto devices = trm::listVulkanDevices();
+    auto devices = trm::listVulkanDevices(validation);
     if (!devices)
       return fail(devices.takeError());
     for (auto [i, d] : llvm::enumerate(*devices))
@@ -367,8 +371,7 @@ int main(int argc, char **argv) {
   if (onVulkan) {
     trm::VulkanRuntimeOptions options;
     options.deviceIndex = vulkanDevice;
-    const char *env = std::getenv("TRM_VULKAN_VALIDATION");
-    options.validation = vulkanValidation || (env && llvm::StringRef(env) == "1");
+    options.validation = validation;
     options.profile = vulkanProfile;
     if (const char *t = std::getenv("TRM_VULKAN_TIMEOUT"))
       options.timeoutSeconds = std::max(0.001, std::atof(t));

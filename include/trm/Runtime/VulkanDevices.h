@@ -2,7 +2,7 @@
 //
 // The first piece of trm's own Vulkan runtime (Debian's MLIR ships none):
 // loading the Vulkan loader at run time, creating an instance (with
-// VK_LAYER_KHRONOS_validation when TRM_VULKAN_VALIDATION=1) and listing the
+// VK_LAYER_KHRONOS_validation on request) and listing the
 // physical devices with their compute-relevant properties. No Vulkan loader
 // or no device is a clear error, never a crash.
 //
@@ -30,8 +30,9 @@ struct VulkanDeviceInfo {
 };
 
 /// Lists the Vulkan physical devices, in the loader's order (the index is
-/// what `--vulkan-device N` selects).
-llvm::Expected<std::vector<VulkanDeviceInfo>> listVulkanDevices();
+/// what `--vulkan-device N` selects), through an instance with the
+/// validation layer when `validation`.
+llvm::Expected<std::vector<VulkanDeviceInfo>> listVulkanDevices(bool validation);
 
 /// "1.3.230" from a VK_MAKE_API_VERSION value.
 std::string formatVulkanVersion(uint32_t version);

@@ -10,8 +10,6 @@
 #include "llvm/Support/FormatVariadic.h"
 
 
-#include <cstdlib>
-#include <cstring>
 
 using namespace mlir::trm;
 
@@ -44,10 +42,9 @@ const char *typeName(VkPhysicalDeviceType type) {
 }
 } // namespace
 
-llvm::Expected<std::vector<VulkanDeviceInfo>> mlir::trm::listVulkanDevices() {
-  const char *env = std::getenv("TRM_VULKAN_VALIDATION");
-  auto created = createVulkanInstance(env && std::strcmp(env, "1") == 0,
-                                      /*messenger=*/nullptr);
+llvm::Expected<std::vector<VulkanDeviceInfo>>
+mlir::trm::listVulkanDevices(bool validation) {
+  auto created = createVulkanInstance(validation, /*messenger=*/nullptr);
   if (!created)
     return created.takeError();
   VkInstance instance = created->instance;

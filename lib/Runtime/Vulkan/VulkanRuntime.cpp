@@ -191,6 +191,8 @@ struct VulkanRuntime::Impl {
   void destroyBuffer(Buffer &b);
   VkCommandBuffer commandBuffer();
   void barrier(VkPipelineStageFlags dstStages, VkAccessFlags dstAccess);
+  /// Commands run in recording order: each sees the writes of the last.
+  void barrierBeforeNextCommand();
   VkDescriptorSet descriptorSet(VkDescriptorSetLayout layout);
   void createPipeline(Kernel &kernel, uint32_t bindings);
   const Buffer &lookup(void *ptr, const char *what);
@@ -460,6 +462,12 @@ void VulkanRuntime::Impl::barrier(VkPipelineStageFlags dstStages,
                        dstStages, 0, 1, &b, 0, nullptr, 0, nullptr);
 }
 
+void VulkanRuntime::Impl::barrierBeforeNextCommand() {
+  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+              VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+}
+
 VkDescriptorSet
 VulkanRuntime::Impl::descriptorSet(VkDescriptorSetLayout layout) {
   while (true) {
@@ -564,10 +572,7 @@ void VulkanRuntime::Impl::launch(Kernel &kernel, uint64_t gx, uint64_t gy,
   vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.layout,
                           0, 1, &set, 0, nullptr);
   vkCmdDispatch(cmd, gx, gy, gz);
-  // Kernels run in launch order: each one sees the writes of the last.
-  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
-              VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+  barrierBeforeNextCommand();
   ++stats.dispatches;
   if (profiling) {
     auto start = std::chrono::steady_clock::now();
@@ -586,9 +591,7 @@ void VulkanRuntime::Impl::writeWord(void *ptr, uint32_t value) {
   const Buffer &b = lookup(ptr, "trmGpuWriteWord");
   VkCommandBuffer cmd = commandBuffer();
   vkCmdUpdateBuffer(cmd, b.buffer, 0, sizeof(value), &value);
-  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
-              VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+  barrierBeforeNextCommand();
   ++stats.scalarWrites;
 }
 
