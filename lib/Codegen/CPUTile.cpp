@@ -38,6 +38,19 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
     return tiles;
   }
 
+  /// Loop order for a contraction's tiles: the innermost n dimension
+  /// outermost, so that one n-tile wide panel of the right-hand side (the
+  /// weights) stays in cache while every m tile streams past it, instead of
+  /// the whole right-hand side being read again for every m tile.
+  SmallVector<int64_t> nOuterLoopOrder(linalg::LinalgOp op) {
+    unsigned nDim = linalg::inferContractionDims(op)->n.back();
+    SmallVector<int64_t> order = {nDim};
+    for (unsigned d = 0, e = op.getNumLoops(); d < e; ++d)
+      if (d != nDim)
+        order.push_back(d);
+    return order;
+  }
+
   /// Splits a contraction's innermost n dimension into equal static chunks,
   /// one per thread, as an scf.forall (later an OpenMP parallel loop).
   /// Returns the per-thread op, or the op itself when the n extent does not
@@ -72,12 +85,13 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
   static constexpr llvm::StringLiteral kPeelMark = "__trm_peel__";
 
   LogicalResult tile(RewriterBase &rewriter, linalg::LinalgOp op,
-                     ArrayRef<int64_t> tiles) {
+                     ArrayRef<int64_t> tiles, ArrayRef<int64_t> interchange) {
     SmallVector<OpFoldResult> sizes;
     for (int64_t t : tiles)
       sizes.push_back(rewriter.getIndexAttr(t));
     scf::SCFTilingOptions options;
     options.setTileSizes(sizes);
+    options.setInterchange(interchange);
     rewriter.setInsertionPoint(op);
     FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
         rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -126,13 +140,14 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
         ++numScalar;
         continue;
       }
-      SmallVector<int64_t> tiles;
+      SmallVector<int64_t> tiles, interchange;
       if (contractionTiles(op)) {
         int64_t threadCount =
             threads > 0 ? threads
                         : static_cast<int64_t>(llvm::get_physical_cores());
         op = splitAcrossThreads(rewriter, op, threadCount);
         tiles = *contractionTiles(op);
+        interchange = nOuterLoopOrder(op);
         ++numContractions;
       } else {
         // One vector along the innermost loop, everything else tiled by 1.
@@ -145,7 +160,7 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
         tiles.back() = std::min<int64_t>(vectorWidth, ranges.back());
         ++numOthers;
       }
-      if (failed(tile(rewriter, op, tiles))) {
+      if (failed(tile(rewriter, op, tiles, interchange))) {
         op->emitError("failed to tile for vectorization");
         return signalPassFailure();
       }

@@ -34,6 +34,8 @@ static constexpr const char *kTRMToLLVM =
     "func.func(trm-cpu-tile),canonicalize,"
     "cse,"
     "func.func(trm-cpu-vectorize),canonicalize,cse,"
+    // Accumulator blocks leave the k loops: loop-carried vectors.
+    "loop-invariant-subset-hoisting,canonicalize,cse,"
     TRM_BUFFERIZE
     "func.func(trm-cpu-hoist-vector-transfers),buffer-deallocation-pipeline,"
     "func.func(trm-cpu-lower-vectors),canonicalize,"
