@@ -37,8 +37,8 @@ static constexpr const char *kTRMToLLVM =
     // Accumulator blocks leave the k loops: loop-carried vectors.
     "loop-invariant-subset-hoisting,canonicalize,cse,"
     TRM_BUFFERIZE
-    "func.func(trm-cpu-hoist-vector-transfers),buffer-deallocation-pipeline,"
-    "func.func(trm-cpu-lower-vectors),canonicalize,"
+    "buffer-deallocation-pipeline,"
+    "func.func(trm-cpu-lower-vectors,trm-cpu-approximate-math),canonicalize,"
     // Thread-level scf.forall -> OpenMP parallel loops.
     // (canonicalize inlines the alloca scopes it wraps bodies in, which have
     // no allocas here and would block scf-to-cf).

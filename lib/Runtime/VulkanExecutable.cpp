@@ -51,6 +51,10 @@ VulkanExecutable::load(ModuleOp module, const ModelSignature &signature,
   if (!engine)
     return engine.takeError();
   (*engine)->registerSymbols(VulkanRuntime::symbols);
+  // Machine code is generated on the first lookup (see CpuExecutable).
+  if (auto entry = (*engine)->lookupPacked("_mlir_ciface_" + sig.entry);
+      !entry)
+    return entry.takeError();
   return std::unique_ptr<VulkanExecutable>(
       new VulkanExecutable(std::move(*engine), std::move(sig), runtime));
 }

@@ -69,15 +69,18 @@ def TRMCPULowerVectors : Pass<"trm-cpu-lower-vectors", "func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
-def TRMCPUHoistVectorTransfers : Pass<"trm-cpu-hoist-vector-transfers",
-                                      "func::FuncOp"> {
-  let summary = "Keep matmul accumulators in registers across the k loop";
+def TRMCPUApproximateMath : Pass<"trm-cpu-approximate-math", "func::FuncOp"> {
+  let summary = "Vector math.exp as a polynomial (stays SIMD)";
   let description = [{
-    After bufferization, moves the transfer_read/transfer_write pairs of a
-    loop-invariant accumulator out of the k loop (upstream
-    hoistRedundantVectorTransfers), so the microkernel only loads A and B.
+    LLVM has no vector exp: it scalarizes `llvm.exp` on vectors into one libm
+    call per lane, which made SiLU and softmax the largest serial cost of a
+    network call. This pass rewrites `math.exp` on f32 vectors into upstream's
+    polynomial approximation (range reduction + a degree-5 polynomial, within
+    a few ulp), built from SIMD arithmetic. Scalar exps are left to libm.
   }];
-  let dependentDialects = ["::mlir::vector::VectorDialect"];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 //===----------------------------------------------------------------------===//
