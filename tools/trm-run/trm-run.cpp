@@ -425,6 +425,7 @@ int main(int argc, char **argv) {
   std::vector<float> logits(count * s * v), stepQ(count * k * 2);
   trm::BatchBuffers buf(*sig);
   int64_t executedCalls = 0, neededCalls = 0, executedSteps = 0;
+  const bool compacted = !onVulkan && policy == "q_halt" && b > 1;
   auto t2 = Clock::now();
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
@@ -443,9 +444,17 @@ int main(int argc, char **argv) {
     std::copy_n(buf.steps.begin(), n, steps.begin() + start);
     std::copy_n(buf.stepPredictions.begin(), n * k * s,
                 stepPredictions.begin() + start * k * s);
-    // The batch loop runs until its last sample halts.
+    // The batch loop runs until its last sample halts. A step runs the whole
+    // batch, except under batch compaction once at most half of the batch
+    // is running: then only the running samples (convert-trm-to-linalg's
+    // compact-halted, on for the CPU pipeline).
     int64_t longest = *std::max_element(buf.steps.begin(), buf.steps.end());
-    executedCalls += b * longest * sig->callsPerStep();
+    for (int64_t step = 0; step < longest; ++step) {
+      int64_t running = std::count_if(buf.steps.begin(), buf.steps.end(),
+                                      [&](int32_t st) { return st > step; });
+      executedCalls += (compacted && 2 * running <= b ? running : b) *
+                       sig->callsPerStep();
+    }
     executedSteps += longest;
     for (int64_t i = 0; i < n; ++i)
       neededCalls += buf.steps[i] * sig->callsPerStep();
@@ -565,10 +574,12 @@ int main(int argc, char **argv) {
   meanSteps /= count;
   llvm::outs() << llvm::formatv(
       "steps: mean {0:f2} of {1}; network calls executed {2} (batches padded "
-      "to {7}), needed by the samples {3}; early exit saved {4} of {5} "
+      "to {7}{8}), needed by the samples {3}; early exit saved {4} of {5} "
       "({6:f1}%)\n",
       meanSteps, k, executedCalls, neededCalls, fullCalls - executedCalls,
-      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls, b);
+      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls, b,
+      compacted ? "; compacted to the running samples once at most half run"
+                : "");
   if (vulkan) {
     const trm::VulkanRuntimeStats &st = vulkan->stats();
     double perStep = executedSteps ? 1.0 / executedSteps : 0.0;

@@ -31,7 +31,19 @@ def ConvertTRMToLinalg : Pass<"convert-trm-to-linalg", "ModuleOp"> {
     `linalg.matmul` (transposed-B maps, as weights are stored [out, in]) and
     contractions, and the element-wise and normalisation work to
     `linalg.generic`. Run `trm-bind-weights` first.
+
+    With `compact-halted` (the default), a `q_halt` loop over a batch of more
+    than one sample runs a supervision step one sample at a time over the
+    running samples once at most half of the batch is still running: a
+    halted sample then costs no network calls. The one-sample copy of the
+    step is the step region with every state-dependent tensor's batch
+    dimension set to 1.
   }];
+  let options = [
+    Option<"compactHalted", "compact-halted", "bool", /*default=*/"true",
+           "under q_halt, run the step only on the running samples once at "
+           "most half of the batch is running">,
+  ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

@@ -1,4 +1,5 @@
-// RUN: trm-opt %s --convert-trm-to-linalg | FileCheck %s
+// RUN: trm-opt %s --convert-trm-to-linalg="compact-halted=false" | FileCheck %s
+// RUN: trm-opt %s --convert-trm-to-linalg | FileCheck %s --check-prefix=COMPACT
 
 // The deep recursion is one loop of T*(n+1) = 3*(2+1) = 9 network calls with
 // a single copy of the network body; the halting loop is an scf.while that
@@ -26,6 +27,38 @@
 // CHECK: arith.ori
 // CHECK: scf.yield
 // CHECK-NOT: trm.
+
+// Batch compaction (the default): each step counts the running samples; at
+// most half of the batch running (2 * count <= 2) takes the one-sample path,
+// a loop over the samples that skips halted ones and runs the step on
+// [1, ...] slices; otherwise the batched step runs.
+// COMPACT-LABEL: func.func @loops
+// COMPACT: scf.while
+// COMPACT: } do {
+// COMPACT: arith.extui %{{.*}} : i1 to i32
+// COMPACT: %[[COUNT:.*]] = tensor.extract %{{.*}}[] : tensor<i32>
+// COMPACT: %[[TWICE:.*]] = arith.muli %[[COUNT]], %c2_i32
+// COMPACT: %[[FEW:.*]] = arith.cmpi sle, %[[TWICE]], %c2_i32
+// COMPACT: scf.if %[[FEW]] -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x2x5xf32>, tensor<2x2xf32>)
+// COMPACT: scf.for %[[S:.*]] = %c0 to %c2 step %c1 iter_args(%[[A:[^ ]*]] = %{{[^,]*}}, %[[L:[^ ]*]] = %{{[^,]*}},
+// COMPACT: %[[H:.*]] = tensor.extract %{{.*}}[%[[S]]] : tensor<2xi8>
+// COMPACT: %[[HALTED:.*]] = arith.cmpi ne, %[[H]], %c0_i8
+// COMPACT: scf.if %[[HALTED]]
+// COMPACT: } else {
+// COMPACT: tensor.extract_slice %[[A]][%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
+// COMPACT: tensor.extract_slice %[[L]][%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
+// COMPACT: tensor.extract_slice %arg1[%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
+// COMPACT: scf.for %{{.*}} = %c0 to %c9 step %c1 iter_args({{.*}}) -> (tensor<1x3x4xf32>, tensor<1x3x4xf32>)
+// COMPACT: math.rsqrt
+// COMPACT: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x4xf32>, tensor<4x2xf32>)
+// COMPACT: tensor.insert_slice %{{.*}} into %[[A]][%[[S]], 0, 0] [1, 3, 4]
+// COMPACT: tensor.insert_slice %{{.*}} into %[[L]][%[[S]], 0, 0] [1, 3, 4]
+// COMPACT: tensor.insert_slice %{{.*}} into %{{.*}}[%[[S]], 0, 0] [1, 2, 5]
+// COMPACT: tensor.insert_slice %{{.*}} into %{{.*}}[%[[S]], 0] [1, 2]
+// COMPACT: } else {
+// COMPACT: scf.for %{{.*}} = %c0 to %c9 step %c1 iter_args({{.*}}) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+// COMPACT: math.rsqrt
+// COMPACT-NOT: trm.
 func.func @loops(%y0: tensor<2x3x4xf32>, %x: tensor<2x3x4xf32>, %w: tensor<5x4xf32>, %qw: tensor<2x4xf32>, %qb: tensor<2xf32>) -> (tensor<2x2x5xf32>, tensor<2x4x2xf32>, tensor<2x4x2xi32>, tensor<2xi32>) {
   %logits, %q, %preds, %steps = trm.act max_steps 4 policy q_halt answer(%y0) latent(%y0) : tensor<2x3x4xf32> -> tensor<2x2x5xf32>, tensor<2x4x2xf32>, tensor<2x4x2xi32>, tensor<2xi32> {
   ^bb0(%y: tensor<2x3x4xf32>, %z: tensor<2x3x4xf32>):

@@ -11,7 +11,9 @@ inline constexpr llvm::StringLiteral kWeightTableAttrName = "trm.weight_table";
 
 /// Patterns lowering every trm op except trm.weight (see trm-bind-weights)
 /// to linalg/tensor/arith/math/scf on tensors.
-void populateTRMToLinalgConversionPatterns(RewritePatternSet &patterns);
+/// `compactHalted`: see the convert-trm-to-linalg pass option.
+void populateTRMToLinalgConversionPatterns(RewritePatternSet &patterns,
+                                           bool compactHalted = true);
 } // namespace mlir::trm
 
 #endif
