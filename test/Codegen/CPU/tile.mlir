@@ -1,0 +1,52 @@
+// RUN: trm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(trm-cpu-tile{threads=2}),canonicalize)" | FileCheck %s
+
+// A matmul is split along n into one chunk per thread (scf.forall), then
+// tiled into 8x32 accumulator blocks updated by rank-1 products over k. The
+// n-panel loop is outermost, so one 32-column panel of B stays in cache
+// while the m blocks stream past it; the 20 rows peel into 2 full blocks and
+// one 4-row block.
+// CHECK-LABEL: func @matmul
+// CHECK: scf.forall (%[[T:.*]]) = (0) to (128) step (64)
+// CHECK: scf.for %[[N:.*]] = %c0 to %c64 step %c32
+// CHECK: scf.for %[[M:.*]] = %c0 to %c16 step %c8
+// CHECK: scf.for %[[K:.*]] = %c0 to %c24 step %c1
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c24 step %c1
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<4x32xf32>)
+// CHECK: scf.forall.in_parallel
+func.func @matmul(%a: tensor<20x24xf32>, %b: tensor<24x128xf32>, %c: tensor<20x128xf32>) -> tensor<20x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<20x24xf32>, tensor<24x128xf32>) outs(%c : tensor<20x128xf32>) -> tensor<20x128xf32>
+  return %r : tensor<20x128xf32>
+}
+
+// -----
+
+// n = 40 does not split into two chunks of at least one 32-wide block: one
+// thread, a full 32-column block and a peeled 8-column one (single-trip
+// tile loops fold away).
+// CHECK-LABEL: func @narrow
+// CHECK-NOT: scf.forall
+// CHECK: tensor<8x1xf32>, tensor<1x32xf32>
+// CHECK: tensor<8x1xf32>, tensor<1x8xf32>
+func.func @narrow(%a: tensor<8x4xf32>, %b: tensor<4x40xf32>, %c: tensor<8x40xf32>) -> tensor<8x40xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x40xf32>) outs(%c : tensor<8x40xf32>) -> tensor<8x40xf32>
+  return %r : tensor<8x40xf32>
+}
+
+// -----
+
+// Element-wise ops get one 16-wide vector along the innermost loop (20 =
+// 16 + a peeled 4), every other loop tiled by 1.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @elementwise
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x4xf32>) outs(%{{.*}} : tensor<1x4xf32>)
+func.func @elementwise(%x: tensor<3x20xf32>, %o: tensor<3x20xf32>) -> tensor<3x20xf32> {
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<3x20xf32>) outs(%o : tensor<3x20xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %e = math.exp %a : f32
+    linalg.yield %e : f32
+  } -> tensor<3x20xf32>
+  return %r : tensor<3x20xf32>
+}
