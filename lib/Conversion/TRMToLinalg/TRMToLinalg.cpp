@@ -699,23 +699,33 @@ struct DeepRecursionLowering : OpRewritePattern<DeepRecursionOp> {
           Value c = arith::RemUIOp::create(lb, iv, indexConst(lb, loc, perCycle));
           Value latentCall = arith::CmpIOp::create(
               lb, arith::CmpIPredicate::ult, c, indexConst(lb, loc, n));
+          // answer + input is computed on every call (not only in the
+          // latent branch), so that its buffer is an intermediate of the
+          // loop body, which bufferization hoists out of the loop.
+          Value injected = addTensors(lb, y, x);
           auto inputs = scf::IfOp::create(
               lb, latentCall,
               [&](OpBuilder &tb, Location tl) {
-                ImplicitLocOpBuilder ib(tl, tb);
-                scf::YieldOp::create(ib, ValueRange{z, addTensors(ib, y, x)});
+                scf::YieldOp::create(tb, tl, ValueRange{z, injected});
               },
               [&](OpBuilder &eb, Location el) {
                 scf::YieldOp::create(eb, el, ValueRange{y, z});
               });
           Value out = inlineBody(lb, op.getNetwork(), inputs.getResults())[0];
+          // The new state is copied into the buffer of the state it replaces
+          // (dead by now: the network read it first), so the loop carries
+          // the same two buffers throughout instead of allocating a state
+          // per call.
+          auto overwrite = [&](OpBuilder &ob, Location ol, Value into) {
+            return linalg::CopyOp::create(ob, ol, out, into).getResult(0);
+          };
           auto next = scf::IfOp::create(
               lb, latentCall,
               [&](OpBuilder &tb, Location tl) {
-                scf::YieldOp::create(tb, tl, ValueRange{y, out});
+                scf::YieldOp::create(tb, tl, ValueRange{y, overwrite(tb, tl, z)});
               },
               [&](OpBuilder &eb, Location el) {
-                scf::YieldOp::create(eb, el, ValueRange{out, z});
+                scf::YieldOp::create(eb, el, ValueRange{overwrite(eb, el, y), z});
               });
           scf::YieldOp::create(lb, next.getResults());
         });
@@ -745,6 +755,12 @@ struct ActLowering : OpRewritePattern<ActOp> {
   /// the threshold.) Halted samples keep their state; their logits and q
   /// rows are zero and are discarded by the caller's select. Returns the
   /// step's (answer, latent, logits, q) like the region's yield.
+  ///
+  /// Both paths are loops, not branches: the batched one runs 0 or 1 times,
+  /// the one-sample one over the list of running samples. Inside loops (and
+  /// not in scf.if regions) the weight transposes stay hoistable by
+  /// loop-invariant code motion and the intermediates' buffers by
+  /// buffer-loop-hoisting, so neither path allocates nor transposes per step.
   static SmallVector<Value> compactedStep(ImplicitLocOpBuilder &b, ActOp op,
                                           Value answer, Value latent,
                                           Value halted) {
@@ -754,65 +770,60 @@ struct ActLowering : OpRewritePattern<ActOp> {
     const int64_t batch = shapeOf(halted)[0];
     Value input;
     step.walk([&](DeepRecursionOp rec) { input = rec.getInput(); });
-    // Running samples: the number of zero bytes in the mask.
-    Type i32 = b.getI32Type();
-    Value running = reduceAxis(
-        b, halted, 0, b.getIntegerAttr(i32, 0),
-        [&](OpBuilder &nb, Location loc, Value h, Value acc) -> Value {
-          Value runs = arith::ExtUIOp::create(
-              nb, loc, nb.getI32Type(),
-              arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::eq, h,
-                                    arith::ConstantOp::create(
-                                        nb, loc, nb.getIntegerAttr(h.getType(), 0))));
-          return arith::AddIOp::create(nb, loc, acc, runs);
+    Location loc = b.getLoc();
+    Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+
+    // The running samples, in order: list[0, count).
+    Type indexType = b.getIndexType();
+    auto listing = scf::ForOp::create(
+        b, zero, indexConst(b, loc, batch), one,
+        ValueRange{emptyTensor(b, {batch}, indexType), zero},
+        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
+          ImplicitLocOpBuilder lb(l, nb);
+          Value h = tensor::ExtractOp::create(lb, halted, ValueRange{i});
+          // Written at the end of the list either way; only a running
+          // sample moves the end on.
+          Value list = tensor::InsertOp::create(lb, i, acc[0], ValueRange{acc[1]});
+          Value next = arith::SelectOp::create(
+              lb, isSet(lb, l, h), acc[1],
+              arith::AddIOp::create(lb, acc[1], indexConst(lb, l, 1)));
+          scf::YieldOp::create(lb, ValueRange{list, next});
         });
-    Value count = tensor::ExtractOp::create(b, running, ValueRange{});
+    Value list = listing.getResult(0), count = listing.getResult(1);
     Value compact = arith::CmpIOp::create(
         b, arith::CmpIPredicate::sle,
-        arith::MulIOp::create(b, count,
-                              arith::ConstantOp::create(b, b.getIntegerAttr(i32, 2))),
-        arith::ConstantOp::create(b, b.getIntegerAttr(i32, batch)));
-    auto choice = scf::IfOp::create(
-        b, compact,
-        [&](OpBuilder &tb, Location loc) {
-          ImplicitLocOpBuilder ib(loc, tb);
-          SmallVector<Value> inits = {answer, latent};
-          for (Type t : ArrayRef<Type>(types).drop_front(2)) {
-            auto tt = cast<RankedTensorType>(t);
-            inits.push_back(filled(ib, tt.getShape(), ib.getF32FloatAttr(0)));
-          }
-          auto samples = scf::ForOp::create(
-              ib, indexConst(ib, loc, 0), indexConst(ib, loc, batch),
-              indexConst(ib, loc, 1), inits,
-              [&](OpBuilder &fb, Location fl, Value i, ValueRange acc) {
-                ImplicitLocOpBuilder lb(fl, fb);
-                Value h = tensor::ExtractOp::create(lb, halted, ValueRange{i});
-                auto one = scf::IfOp::create(
-                    lb, isSet(lb, fl, h),
-                    [&](OpBuilder &hb, Location hl) {
-                      scf::YieldOp::create(hb, hl, acc);
-                    },
-                    [&](OpBuilder &rb, Location rl) {
-                      ImplicitLocOpBuilder sb(rl, rb);
-                      SmallVector<Value> out = inlineStepForOneSample(
-                          sb, step,
-                          {sampleSlice(sb, acc[0], i),
-                           sampleSlice(sb, acc[1], i)},
-                          sampleSlice(sb, input, i));
-                      SmallVector<Value> merged;
-                      for (auto [o, a] : llvm::zip(out, acc))
-                        merged.push_back(insertSample(sb, o, a, i));
-                      scf::YieldOp::create(sb, merged);
-                    });
-                scf::YieldOp::create(lb, one.getResults());
-              });
-          scf::YieldOp::create(ib, samples.getResults());
-        },
-        [&](OpBuilder &eb, Location loc) {
-          scf::YieldOp::create(eb, loc,
-                               inlineBody(eb, step, {answer, latent}));
+        arith::MulIOp::create(b, count, indexConst(b, loc, 2)),
+        indexConst(b, loc, batch));
+
+    SmallVector<Value> inits = {answer, latent};
+    for (Type t : ArrayRef<Type>(types).drop_front(2))
+      inits.push_back(filled(b, cast<RankedTensorType>(t).getShape(),
+                             b.getF32FloatAttr(0)));
+    auto batched = scf::ForOp::create(
+        b, zero, arith::SelectOp::create(b, compact, zero, one), one, inits,
+        [&](OpBuilder &nb, Location l, Value, ValueRange acc) {
+          SmallVector<Value> out = inlineBody(nb, step, {acc[0], acc[1]});
+          // Logits and q are copied into the carried records so that the
+          // loop yields the buffers it was given.
+          for (unsigned r : {2u, 3u})
+            out[r] = linalg::CopyOp::create(nb, l, out[r], acc[r]).getResult(0);
+          scf::YieldOp::create(nb, l, out);
         });
-    return choice.getResults();
+    auto oneByOne = scf::ForOp::create(
+        b, zero, arith::SelectOp::create(b, compact, count, zero), one,
+        batched.getResults(),
+        [&](OpBuilder &nb, Location l, Value j, ValueRange acc) {
+          ImplicitLocOpBuilder lb(l, nb);
+          Value i = tensor::ExtractOp::create(lb, list, ValueRange{j});
+          SmallVector<Value> out = inlineStepForOneSample(
+              lb, step, {sampleSlice(lb, acc[0], i), sampleSlice(lb, acc[1], i)},
+              sampleSlice(lb, input, i));
+          SmallVector<Value> merged;
+          for (auto [o, a] : llvm::zip(out, acc))
+            merged.push_back(insertSample(lb, o, a, i));
+          scf::YieldOp::create(lb, merged);
+        });
+    return oneByOne.getResults();
   }
   LogicalResult matchAndRewrite(ActOp op,
                                 PatternRewriter &rewriter) const override {
@@ -885,16 +896,19 @@ struct ActLowering : OpRewritePattern<ActOp> {
       AffineMap id3 = b.getMultiDimIdentityMap(3);
       AffineMap id2 = b.getMultiDimIdentityMap(2);
       AffineMap perSample2 = pick(ctx, 2, {0});
-      auto keepIfHalted = [](OpBuilder &nb, Location loc,
-                             ValueRange a) -> Value {
-        // a = (halted, new, old): a halted sample keeps its old value.
-        return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]), a[2],
-                                       a[1]);
-      };
+      // The records are updated in place: each generic's destination is
+      // the loop-carried record it replaces, and the old value is read
+      // through the destination's block argument (a read-modify-write that
+      // tiling and bufferization keep in place), so the halting loop carries
+      // the same buffers from step to step.
       Value newFinal = generic(
-          b, {halted, logits, finalLogits},
-          emptyTensor(b, {batch, seq, vocab}, b.getF32Type()),
-          {perSample3, id3, id3, id3}, {kPar, kPar, kPar}, keepIfHalted);
+          b, {halted, logits}, finalLogits, {perSample3, id3, id3},
+          {kPar, kPar, kPar},
+          [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+            // a = (halted, new, old): a halted sample keeps its old value.
+            return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]),
+                                           a[2], a[1]);
+          });
       // This step's row of q logits (0 for halted samples) and predictions
       // (-1 for halted samples).
       Value qRow = generic(
@@ -930,8 +944,7 @@ struct ActLowering : OpRewritePattern<ActOp> {
       Value kNextInt = arith::IndexCastOp::create(b, stepsElt, kNext);
       AffineMap id1 = b.getMultiDimIdentityMap(1);
       Value newSteps = generic(
-          b, {halted, steps}, emptyTensor(b, {batch}, stepsElt),
-          {id1, id1, id1}, {kPar},
+          b, {halted}, steps, {id1, id1}, {kPar},
           [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
             return arith::SelectOp::create(nb, loc, isSet(nb, loc, a[0]),
                                            a[1], kNextInt);
@@ -944,14 +957,14 @@ struct ActLowering : OpRewritePattern<ActOp> {
             extractSlice(b, q, {0, 0}, {batch, 1},
                          RankedTensorType::get({batch}, b.getF32Type()));
         newHalted = generic(
-            b, {halted, qHaltCol}, emptyTensor(b, {batch}, mask),
-            {id1, id1, id1}, {kPar},
+            b, {qHaltCol}, halted, {id1, id1}, {kPar},
             [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+              // a = (q_halt, halted so far).
               Value positive = arith::CmpFOp::create(
-                  nb, loc, arith::CmpFPredicate::OGT, a[1],
+                  nb, loc, arith::CmpFPredicate::OGT, a[0],
                   f32Const(nb, loc, 0.0));
               return arith::OrIOp::create(
-                  nb, loc, a[0],
+                  nb, loc, a[1],
                   arith::ExtUIOp::create(nb, loc, nb.getI8Type(), positive));
             });
       }

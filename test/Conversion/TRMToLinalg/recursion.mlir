@@ -1,5 +1,5 @@
 // RUN: trm-opt %s --convert-trm-to-linalg="compact-halted=false" | FileCheck %s
-// RUN: trm-opt %s --convert-trm-to-linalg | FileCheck %s --check-prefix=COMPACT
+// RUN: trm-opt %s --convert-trm-to-linalg --loop-invariant-code-motion --cse | FileCheck %s --check-prefix=COMPACT
 
 // The deep recursion is one loop of T*(n+1) = 3*(2+1) = 9 network calls with
 // a single copy of the network body; the halting loop is an scf.while that
@@ -28,36 +28,40 @@
 // CHECK: scf.yield
 // CHECK-NOT: trm.
 
-// Batch compaction (the default): each step counts the running samples; at
-// most half of the batch running (2 * count <= 2) takes the one-sample path,
-// a loop over the samples that skips halted ones and runs the step on
-// [1, ...] slices; otherwise the batched step runs.
+// Batch compaction (the default): each step lists the running samples; at
+// most half of the batch running (2 * count <= 2) makes the batched step's
+// loop run 0 times and the one-sample loop run over the list, on [1, ...]
+// slices of the state and the input; otherwise the batched loop runs once
+// and the one-sample loop 0 times. Loops rather than branches keep the weight
+// transposes hoistable.
 // COMPACT-LABEL: func.func @loops
+// COMPACT-COUNT-2: linalg.transpose
 // COMPACT: scf.while
 // COMPACT: } do {
-// COMPACT: arith.extui %{{.*}} : i1 to i32
-// COMPACT: %[[COUNT:.*]] = tensor.extract %{{.*}}[] : tensor<i32>
-// COMPACT: %[[TWICE:.*]] = arith.muli %[[COUNT]], %c2_i32
-// COMPACT: %[[FEW:.*]] = arith.cmpi sle, %[[TWICE]], %c2_i32
-// COMPACT: scf.if %[[FEW]] -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x2x5xf32>, tensor<2x2xf32>)
-// COMPACT: scf.for %[[S:.*]] = %c0 to %c2 step %c1 iter_args(%[[A:[^ ]*]] = %{{[^,]*}}, %[[L:[^ ]*]] = %{{[^,]*}},
-// COMPACT: %[[H:.*]] = tensor.extract %{{.*}}[%[[S]]] : tensor<2xi8>
-// COMPACT: %[[HALTED:.*]] = arith.cmpi ne, %[[H]], %c0_i8
-// COMPACT: scf.if %[[HALTED]]
-// COMPACT: } else {
+// COMPACT-NOT: linalg.transpose
+// COMPACT: %[[LIST:.*]]:2 = scf.for %[[I:.*]] = %c0 to %c2 step %c1 iter_args(%[[L:.*]] = %{{.*}}, %[[N:.*]] = %c0) -> (tensor<2xindex>, index)
+// COMPACT: tensor.insert %[[I]] into %[[L]][%[[N]]]
+// COMPACT: %[[TWICE:.*]] = arith.muli %[[LIST]]#1, %c2
+// COMPACT: %[[FEW:.*]] = arith.cmpi sle, %[[TWICE]], %c2
+// COMPACT: %[[ONCE:.*]] = arith.select %[[FEW]], %c0, %c1
+// COMPACT: %[[B:.*]]:4 = scf.for %{{.*}} = %c0 to %[[ONCE]] step %c1 iter_args({{.*}}) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x2x5xf32>, tensor<2x2xf32>)
+// COMPACT: scf.for %{{.*}} = %c0 to %c9 step %c1 iter_args({{.*}}) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+// COMPACT: math.rsqrt
+// COMPACT: linalg.copy ins(%{{.*}} : tensor<2x2x5xf32>)
+// COMPACT: linalg.copy ins(%{{.*}} : tensor<2x2xf32>)
+// COMPACT: %[[EACH:.*]] = arith.select %[[FEW]], %[[LIST]]#1, %c0
+// COMPACT: scf.for %[[J:.*]] = %c0 to %[[EACH]] step %c1 iter_args(%[[A:[^ ]*]] = %[[B]]#0, %[[Z:[^ ]*]] = %[[B]]#1,
+// COMPACT: %[[S:.*]] = tensor.extract %[[LIST]]#0[%[[J]]] : tensor<2xindex>
 // COMPACT: tensor.extract_slice %[[A]][%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
-// COMPACT: tensor.extract_slice %[[L]][%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
+// COMPACT: tensor.extract_slice %[[Z]][%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
 // COMPACT: tensor.extract_slice %arg1[%[[S]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x3x4xf32>
 // COMPACT: scf.for %{{.*}} = %c0 to %c9 step %c1 iter_args({{.*}}) -> (tensor<1x3x4xf32>, tensor<1x3x4xf32>)
 // COMPACT: math.rsqrt
 // COMPACT: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x4xf32>, tensor<4x2xf32>)
 // COMPACT: tensor.insert_slice %{{.*}} into %[[A]][%[[S]], 0, 0] [1, 3, 4]
-// COMPACT: tensor.insert_slice %{{.*}} into %[[L]][%[[S]], 0, 0] [1, 3, 4]
+// COMPACT: tensor.insert_slice %{{.*}} into %[[Z]][%[[S]], 0, 0] [1, 3, 4]
 // COMPACT: tensor.insert_slice %{{.*}} into %{{.*}}[%[[S]], 0, 0] [1, 2, 5]
 // COMPACT: tensor.insert_slice %{{.*}} into %{{.*}}[%[[S]], 0] [1, 2]
-// COMPACT: } else {
-// COMPACT: scf.for %{{.*}} = %c0 to %c9 step %c1 iter_args({{.*}}) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
-// COMPACT: math.rsqrt
 // COMPACT-NOT: trm.
 func.func @loops(%y0: tensor<2x3x4xf32>, %x: tensor<2x3x4xf32>, %w: tensor<5x4xf32>, %qw: tensor<2x4xf32>, %qb: tensor<2xf32>) -> (tensor<2x2x5xf32>, tensor<2x4x2xf32>, tensor<2x4x2xi32>, tensor<2xi32>) {
   %logits, %q, %preds, %steps = trm.act max_steps 4 policy q_halt answer(%y0) latent(%y0) : tensor<2x3x4xf32> -> tensor<2x2x5xf32>, tensor<2x4x2xf32>, tensor<2x4x2xi32>, tensor<2xi32> {
