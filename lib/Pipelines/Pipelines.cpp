@@ -61,50 +61,58 @@ static constexpr const char *kTRMToLLVM =
 // Batch compaction stays off here for now: the one-sample slices of the
 // loop-carried state are views with dynamic strides, which the kernels'
 // SPIR-V lowering does not take as arguments.
-static constexpr const char *kTRMToVulkan =
-    TRM_TO_LINALG("convert-trm-to-linalg{compact-halted=false}")
-    // Results written in place into the slices they fill (no copy
-    // kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses
-    // producers into reductions, which recomputes them per reduction step
-    // and measured slower on lavapipe.
-    "eliminate-empty-tensors,"
-    TRM_BUFFERIZE
-    "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"
-    // Every linalg op (copies included) -> one kernel launch.
-    "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"
-    "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"
-    "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"
-    "scf-parallel-loop-fusion,"
-    "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"
-    "cse,trm-gpu-sink-views),"
-    "gpu-kernel-outlining,"
-    "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine,"
-    "arith-expand,canonicalize,cse,loop-invariant-code-motion,"
-    "trm-gpu-promote-accumulators,canonicalize,"
-    "trm-gpu-unroll-jam-register-tiles,canonicalize,cse,"
-    "trm-gpu-set-entry-point-abi),"
-    // Host: device buffers, fences before host reads, scalar arguments.
-    "trm-gpu-assign-memory,canonicalize,"
-    // Kernels -> SPIR-V 1.3 for Vulkan, serialized.
-    "spirv-attach-target{ver=v1.3 caps=Shader "
-    "exts=SPV_KHR_storage_buffer_storage_class client_api=Vulkan},"
-    "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"
-    "trm-gpu-nest-spirv-modules,"
-    "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"
-    "gpu-module-to-binary,"
-    // Host -> LLVM; launches become mgpu* runtime calls.
-    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,"
-    "gpu-to-llvm{use-bare-pointers-for-kernels intersperse-sizes-for-kernels},"
-    "convert-math-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-    "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
-    "reconcile-unrealized-casts";
+#define TRM_TO_VULKAN(F16, CAPS)                                               \
+    TRM_TO_LINALG("convert-trm-to-linalg{compact-halted=false}")               \
+    /* Results written in place into the slices they fill (no copy             \
+       kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses  \
+       producers into reductions, which recomputes them per reduction step     \
+       and measured slower on lavapipe. */                                     \
+    "eliminate-empty-tensors,"                                                 \
+    TRM_BUFFERIZE                                                              \
+    "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"         \
+    /* Every linalg op (copies included) -> one kernel launch. */              \
+    "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"                \
+    "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
+    "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
+    "scf-parallel-loop-fusion,"                                                \
+    "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"   \
+    "cse,trm-gpu-sink-views),"                                                 \
+    "gpu-kernel-outlining,"                                                    \
+    "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine," \
+    "arith-expand,canonicalize,cse,loop-invariant-code-motion,"                \
+    "trm-gpu-promote-accumulators,canonicalize,"                               \
+    "trm-gpu-unroll-jam-register-tiles,canonicalize,cse," F16                  \
+    "trm-gpu-set-entry-point-abi),"                                            \
+    /* Host: device buffers, fences before host reads, scalar arguments. */    \
+    "trm-gpu-assign-memory,canonicalize,"                                      \
+    /* Kernels -> SPIR-V 1.3 for Vulkan, serialized. */                        \
+    "spirv-attach-target{ver=v1.3 caps=" CAPS " "                              \
+    "exts=SPV_KHR_storage_buffer_storage_class client_api=Vulkan},"            \
+    "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"                  \
+    "trm-gpu-nest-spirv-modules,"                                              \
+    "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"        \
+    "gpu-module-to-binary,"                                                    \
+    /* Host -> LLVM; launches become mgpu* runtime calls. */                   \
+    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"     \
+    "finalize-memref-to-llvm,"                                                 \
+    "gpu-to-llvm{use-bare-pointers-for-kernels intersperse-sizes-for-kernels},"\
+    "convert-math-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"        \
+    "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"              \
+    "reconcile-unrealized-casts"
+
+static constexpr const char *kTRMToVulkan = TRM_TO_VULKAN("", "Shader");
+// --vulkan-f16: kernel arithmetic in f16 (sums in f32), Float16 capability.
+static constexpr const char *kTRMToVulkanF16 = TRM_TO_VULKAN(
+    "trm-gpu-f16-arithmetic,canonicalize,cse,", "Shader,Float16");
 
 #undef TRM_TO_LINALG
 #undef TRM_BUFFERIZE
+#undef TRM_TO_VULKAN
 
 std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
-std::string mlir::trm::getTRMToVulkanPipelineText() { return kTRMToVulkan; }
+std::string mlir::trm::getTRMToVulkanPipelineText(bool f16) {
+  return f16 ? kTRMToVulkanF16 : kTRMToVulkan;
+}
 
 void mlir::trm::registerTRMPipelinePasses() {
   // The pipeline is parsed from text, so every pass in it must be registered
@@ -124,12 +132,22 @@ LogicalResult mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm) {
   return parsePassPipeline(kTRMToLLVM, pm, llvm::errs());
 }
 
-LogicalResult mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm) {
+LogicalResult mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
+                                                  bool f16) {
   registerTRMPipelinePasses();
-  return parsePassPipeline(kTRMToVulkan, pm, llvm::errs());
+  return parsePassPipeline(getTRMToVulkanPipelineText(f16), pm, llvm::errs());
 }
 
 void mlir::trm::registerTRMPipelines() {
+  PassPipelineRegistration<>(
+      "trm-to-vulkan-f16-pipeline",
+      "The Vulkan pipeline with kernel arithmetic in f16 and sums in f32 "
+      "(what trm-run --device vulkan --vulkan-f16 runs)",
+      [](OpPassManager &pm) {
+        if (failed(buildTRMToVulkanPipeline(pm, /*f16=*/true)))
+          llvm::report_fatal_error(
+              "trm-to-vulkan-f16 pipeline text does not parse");
+      });
   PassPipelineRegistration<>(
       "trm-to-vulkan-pipeline",
       "Lower a trm module to SPIR-V kernels (in gpu.binary ops) and an LLVM "

@@ -81,13 +81,14 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
   return llvm::Error::success();
 }
 
-std::string ModelSignature::artifactKey(llvm::StringRef device) {
+std::string ModelSignature::artifactKey(llvm::StringRef device, bool f16) {
   // A lowered module is only valid for the pipeline and the LLVM that made
   // it, and for the runtime calling convention (bump kRuntimeAbi when the
   // argument layout in CpuExecutable::run changes).
   constexpr int kRuntimeAbi = 1;
-  std::string pipeline = device == "vulkan" ? getTRMToVulkanPipelineText()
-                                            : getTRMToLLVMPipelineText();
+  std::string pipeline = device == "vulkan"
+                             ? getTRMToVulkanPipelineText(f16)
+                             : getTRMToLLVMPipelineText();
   std::string basis =
       pipeline + "|" LLVM_VERSION_STRING "|" + std::to_string(kRuntimeAbi);
   return "trm-" + device.str() + "-" +
@@ -95,13 +96,14 @@ std::string ModelSignature::artifactKey(llvm::StringRef device) {
 }
 
 void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
-                                       llvm::StringRef device) const {
+                                       llvm::StringRef device, bool f16) const {
   Builder b(lowered.getContext());
   lowered->setAttr(
       kArtifactAttrName,
       b.getDictionaryAttr({
-          b.getNamedAttr("key", b.getStringAttr(artifactKey(device))),
+          b.getNamedAttr("key", b.getStringAttr(artifactKey(device, f16))),
           b.getNamedAttr("device", b.getStringAttr(device)),
+          b.getNamedAttr("f16", b.getBoolAttr(f16)),
           b.getNamedAttr("entry", b.getStringAttr(entry)),
           b.getNamedAttr("policy", b.getStringAttr(policy)),
           b.getNamedAttr("batch", b.getI64IntegerAttr(batch)),
@@ -117,7 +119,8 @@ void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
 
 llvm::Expected<ModelSignature>
 ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
-                             std::string &policy, std::string &device) {
+                             std::string &policy, std::string &device,
+                             bool &f16) {
   auto dict = module->getAttrOfType<DictionaryAttr>(kArtifactAttrName);
   if (!dict)
     return error(path + ": not a compiled trm artifact");
@@ -132,9 +135,11 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   device = str("device");
   if (device != "cpu" && device != "vulkan")
     return error(path + ": artifact names no device (cpu or vulkan)");
-  if (str("key") != artifactKey(device))
+  auto f16Attr = dict.getAs<BoolAttr>("f16");
+  f16 = f16Attr && f16Attr.getValue();
+  if (str("key") != artifactKey(device, f16))
     return error(path + ": stale artifact (key " + str("key") +
-                 ", this trm-run expects " + artifactKey(device) +
+                 ", this trm-run expects " + artifactKey(device, f16) +
                  "); compile it again with --compile-only");
   ModelSignature sig;
   sig.entry = str("entry");

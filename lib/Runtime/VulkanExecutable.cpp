@@ -13,8 +13,9 @@
 using namespace mlir;
 using namespace mlir::trm;
 
-llvm::Error VulkanExecutable::lower(ModuleOp module, PassManager &pm) {
-  if (failed(buildTRMToVulkanPipeline(pm)) || failed(pm.run(module)))
+llvm::Error VulkanExecutable::lower(ModuleOp module, PassManager &pm,
+                                    bool f16) {
+  if (failed(buildTRMToVulkanPipeline(pm, f16)) || failed(pm.run(module)))
     return llvm::createStringError("lowering with the trm-to-vulkan pipeline "
                                    "failed (see the diagnostics above)");
   return llvm::Error::success();
@@ -63,8 +64,9 @@ void VulkanExecutable::setWeights(const std::vector<float> &values) {
   if (weights)
     runtime.release(weights);
   weightCount = values.size();
-  weights = runtime.allocate(values.size() * sizeof(float));
-  std::memcpy(weights, values.data(), values.size() * sizeof(float));
+  // Uploaded once into device-only memory: kernels read the weights at
+  // VRAM speed on a discrete GPU, and the host never needs them again.
+  weights = runtime.upload(values.data(), values.size() * sizeof(float));
 }
 
 llvm::Error VulkanExecutable::run(BatchBuffers &buf) {

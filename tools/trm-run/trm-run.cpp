@@ -55,6 +55,10 @@ static cl::opt<bool> vulkanValidation(
     "vulkan-validation",
     cl::desc("enable VK_LAYER_KHRONOS_validation and fail on any message "
              "(also TRM_VULKAN_VALIDATION=1)"));
+static cl::opt<bool> vulkanF16(
+    "vulkan-f16",
+    cl::desc("Vulkan kernels compute in f16 (products and element-wise math; "
+             "sums accumulate in f32); needs a device with shaderFloat16"));
 static cl::opt<bool> vulkanProfile(
     "vulkan-profile",
     cl::desc("time every kernel dispatch alone and print the slowest "
@@ -146,6 +150,30 @@ void printGrid(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> cells,
     os << "\n";
   }
 }
+/// TRM_VULKAN_INJECT: faults for testing the runtime's error paths, as a
+/// comma-separated list of `oom-after=N` (every Vulkan memory allocation
+/// after the first N fails) and `device-lost-at-fence=N` (the N-th host
+/// synchronisation reports a lost device).
+llvm::Error parseInjectedFaults(llvm::StringRef spec,
+                                trm::VulkanRuntimeOptions &options) {
+  llvm::SmallVector<llvm::StringRef> items;
+  spec.split(items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.split('=');
+    int64_t n = 0;
+    bool bad = value.getAsInteger(10, n) || n < 0;
+    if (!bad && key == "oom-after")
+      options.failAllocationsAfter = n;
+    else if (!bad && key == "device-lost-at-fence" && n > 0)
+      options.loseDeviceAtFence = n;
+    else
+      return llvm::createStringError(
+          "TRM_VULKAN_INJECT: '" + item.str() +
+          "' is not oom-after=N (N >= 0) or device-lost-at-fence=N (N >= 1)");
+  }
+  return llvm::Error::success();
+}
+
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -266,9 +294,10 @@ int main(int argc, char **argv) {
   const bool isArtifact =
       (*module)->hasAttr(trm::ModelSignature::kArtifactAttrName);
   std::string artifactPolicy, artifactDevice;
+  bool artifactF16 = false;
   auto sig = isArtifact ? trm::ModelSignature::fromArtifact(
                               *module, modelPath, artifactPolicy,
-                              artifactDevice)
+                              artifactDevice, artifactF16)
                         : trm::ModelSignature::fromModule(*module, entry);
   if (!sig)
     return fail(isArtifact ? sig.takeError()
@@ -281,11 +310,18 @@ int main(int argc, char **argv) {
   if (isArtifact && device.getNumOccurrences() && artifactDevice != device)
     return fail(error(modelPath + ": artifact was compiled for " +
                       artifactDevice + ", not " + device));
+  if (isArtifact && vulkanF16.getNumOccurrences() && artifactF16 != vulkanF16)
+    return fail(error(modelPath + ": artifact was compiled " +
+                      (artifactF16 ? "with" : "without") + " --vulkan-f16"));
+  bool f16 = vulkanF16;
   if (isArtifact) {
     policy = artifactPolicy;
     device = artifactDevice;
+    f16 = artifactF16;
   }
   const bool onVulkan = device == "vulkan";
+  if (f16 && !onVulkan)
+    return fail(error("--vulkan-f16 needs --device vulkan"));
 
   auto setPolicyAndLower = [&](PassManager &pm) -> llvm::Error {
     PassManager policyPm(&context);
@@ -294,7 +330,7 @@ int main(int argc, char **argv) {
     policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
     if (failed(policyPm.run(*module)))
       return error("cannot set the halting policy");
-    return onVulkan ? trm::VulkanExecutable::lower(*module, pm)
+    return onVulkan ? trm::VulkanExecutable::lower(*module, pm, f16)
                     : trm::CpuExecutable::lower(*module, pm);
   };
 
@@ -307,7 +343,7 @@ int main(int argc, char **argv) {
     applyDefaultTimingPassManagerCLOptions(pm);
     if (llvm::Error err = setPolicyAndLower(pm))
       return fail(std::move(err));
-    sig->writeArtifactAttr(*module, policy, device);
+    sig->writeArtifactAttr(*module, policy, device, f16);
     std::string message;
     auto out = openOutputFile(artifactOut, &message);
     if (!out)
@@ -373,8 +409,12 @@ int main(int argc, char **argv) {
     options.deviceIndex = vulkanDevice;
     options.validation = validation;
     options.profile = vulkanProfile;
+    options.float16 = f16;
     if (const char *t = std::getenv("TRM_VULKAN_TIMEOUT"))
       options.timeoutSeconds = std::max(0.001, std::atof(t));
+    if (const char *inject = std::getenv("TRM_VULKAN_INJECT"))
+      if (llvm::Error err = parseInjectedFaults(inject, options))
+        return fail(std::move(err));
     // A compiled artifact keeps its pipeline cache beside it.
     if (isArtifact)
       options.pipelineCachePath = modelPath + ".vkcache";
@@ -412,8 +452,10 @@ int main(int argc, char **argv) {
   auto packed = packWeights(*weightFile, *sig, weightsPath);
   if (!packed)
     return fail(packed.takeError());
+  int64_t uploadedWeightBytes = 0;
   if (vulkanExe) {
     vulkanExe->setWeights(*packed);
+    uploadedWeightBytes = vulkan->stats().uploadedBytes;
     vulkan->resetStats();
   }
 
@@ -559,9 +601,10 @@ int main(int argc, char **argv) {
   // What the same batches cost when every sample runs all steps.
   int64_t fullCalls = (count + b - 1) / b * b * k * sig->callsPerStep();
   llvm::outs() << llvm::formatv(
-      "trm-run: {0} samples, batch {1}, device {2}, halting {3}\n", count, b,
+      "trm-run: {0} samples, batch {1}, device {2}, halting {3}{4}\n", count,
+      b,
       onVulkan ? "vulkan: " + vulkan->deviceDescription() : std::string("cpu"),
-      policy);
+      policy, f16 ? ", kernel arithmetic f16 (sums f32)" : "");
   llvm::outs() << llvm::formatv(
       isArtifact ? "timing: load {0:f3} s, JIT of the artifact {1:f3} s, run "
                    "{2:f3} s ({3:f2} ms per sample)\n"
@@ -586,10 +629,11 @@ int main(int argc, char **argv) {
     llvm::outs() << llvm::formatv(
         "vulkan: {0} kernel dispatches ({1:f1} per supervision step), {2} "
         "host synchronisations ({3:f2} per supervision step), {4} scalar "
-        "argument writes, {5} pipelines, {6} Vulkan memory allocations\n",
+        "argument writes, {5} pipelines, {6} Vulkan memory allocations; "
+        "weights uploaded once to device-only memory ({7} bytes)\n",
         st.dispatches, st.dispatches * perStep, st.hostSyncs,
         st.hostSyncs * perStep, st.scalarWrites, st.pipelines,
-        st.vulkanAllocations);
+        st.vulkanAllocations, uploadedWeightBytes);
     vulkan->printProfile(llvm::outs());
     if (llvm::Error err = vulkan->savePipelineCache())
       return fail(std::move(err));

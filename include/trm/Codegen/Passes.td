@@ -155,6 +155,28 @@ def TRMGPUSetEntryPointABI : Pass<"trm-gpu-set-entry-point-abi",
   let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
 }
 
+def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
+  let summary = "Kernel arithmetic in f16, sums accumulated in f32";
+  let description = [{
+    The `--vulkan-f16` option of trm-run. Inside every kernel, f32
+    arithmetic and math ops are rebuilt on f16 operands (`arith.truncf`
+    before, `arith.extf` after; canonicalization then drops the pairs
+    between consecutive f16 ops). Buffers stay f32 (no 16-bit storage
+    capability needed). One exception keeps the error of long reductions
+    down: an `arith.addf` with a loop-carried operand (a reduction's
+    accumulator: matmul, norm and softmax sums) stays f32, so products are
+    f16 and sums f32, like tensor cores do. The SPIR-V target then needs
+    the Float16 capability and the device the shaderFloat16 feature, which
+    trm-run queries rather than assumes.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let statistics = [
+    Statistic<"numConverted", "converted", "Ops rebuilt in f16">,
+    Statistic<"numAccumulations", "accumulations",
+              "Loop-carried sums kept in f32">,
+  ];
+}
+
 def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
   let summary = "Put kernel buffers in device memory; fence host accesses";
   let description = [{

@@ -14,8 +14,8 @@ LogicalResult buildTRMToLLVMPipeline(OpPassManager &pm);
 /// trm -> buffers -> workgroup-tiled kernels in SPIR-V (gpu.binary) plus a
 /// host program in the LLVM dialect that launches them through the mgpu*
 /// runtime API. Exactly what `trm-run --device vulkan` runs.
-LogicalResult buildTRMToVulkanPipeline(OpPassManager &pm);
-std::string getTRMToVulkanPipelineText();
+LogicalResult buildTRMToVulkanPipeline(OpPassManager &pm, bool f16 = false);
+std::string getTRMToVulkanPipelineText(bool f16 = false);
 
 /// Registers every pass the pipelines name (upstream and trm).
 void registerTRMPipelinePasses();

@@ -20,7 +20,8 @@ namespace mlir::trm {
 
 class VulkanExecutable {
 public:
-  static llvm::Error lower(ModuleOp module, PassManager &pm);
+  /// `f16`: kernel arithmetic in f16 (trm-to-vulkan-f16-pipeline).
+  static llvm::Error lower(ModuleOp module, PassManager &pm, bool f16 = false);
   /// JIT-compiles a lowered module; kernels run on `runtime`, which must
   /// outlive the executable.
   static llvm::Expected<std::unique_ptr<VulkanExecutable>>

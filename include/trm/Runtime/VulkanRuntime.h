@@ -43,6 +43,7 @@ struct VulkanRuntimeStats {
   int64_t scalarWrites = 0;   // vkCmdUpdateBuffer for scalar arguments
   int64_t pipelines = 0;      // compute pipelines created
   int64_t vulkanAllocations = 0; // vkAllocateMemory calls
+  int64_t uploadedBytes = 0;  // copied into device-only memory by upload()
 };
 
 struct VulkanRuntimeOptions {
@@ -51,6 +52,11 @@ struct VulkanRuntimeOptions {
   std::string pipelineCachePath; // loaded if present; saved by savePipelineCache
   double timeoutSeconds = 600;   // a fence that waits longer is an error
   bool profile = false;          // time every dispatch alone (slow)
+  bool float16 = false;          // enable shaderFloat16 (error if absent)
+  // Faults injected for testing the error paths (TRM_VULKAN_INJECT in
+  // trm-run); the messages say they were injected.
+  int64_t failAllocationsAfter = INT64_MAX; // later vkAllocateMemory: OOM
+  int64_t loseDeviceAtFence = -1; // this fence (1-based): device lost
 };
 
 class VulkanRuntime {
@@ -63,6 +69,9 @@ public:
 
   /// A buffer the device can bind and the host can read and write.
   void *allocate(uint64_t bytes);
+  /// A device-only buffer holding a copy of `data` (through a staging
+  /// buffer and a transfer; waits for it). The host cannot touch it.
+  void *upload(const void *data, uint64_t bytes);
   void release(void *ptr);
   /// Submits the recorded work and waits for it.
   void fence();

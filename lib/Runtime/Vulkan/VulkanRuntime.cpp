@@ -25,6 +25,7 @@ using namespace mlir::trm;
   X(vkGetPhysicalDeviceProperties)                                             \
   X(vkGetPhysicalDeviceMemoryProperties)                                       \
   X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
+  X(vkGetPhysicalDeviceFeatures2)                                              \
   X(vkCreateDevice)                                                            \
   X(vkGetDeviceProcAddr)                                                       \
   X(vkCreateDebugUtilsMessengerEXT)                                            \
@@ -66,6 +67,7 @@ using namespace mlir::trm;
   X(vkCmdDispatch)                                                             \
   X(vkCmdPipelineBarrier)                                                      \
   X(vkCmdUpdateBuffer)                                                         \
+  X(vkCmdCopyBuffer)                                                           \
   X(vkCreateFence)                                                             \
   X(vkDestroyFence)                                                            \
   X(vkResetFences)                                                             \
@@ -108,10 +110,19 @@ const char *resultName(VkResult r) {
   std::_Exit(1);
 }
 void check(VkResult r, const char *what) {
+  if (r == VK_ERROR_DEVICE_LOST)
+    fatal(llvm::formatv("{0} returned VK_ERROR_DEVICE_LOST: the device was "
+                        "lost (a driver reset or a hang); the results are "
+                        "gone; run again, or use --device cpu",
+                        what));
   if (r != VK_SUCCESS)
     fatal(llvm::formatv("{0} returned {1} ({2})", what, resultName(r),
                         int(r)));
 }
+
+/// What a fault injected for testing (VulkanRuntimeOptions) adds to the
+/// error message, so that nobody mistakes it for a real one.
+constexpr const char *kInjected = " [injected by TRM_VULKAN_INJECT]";
 
 struct Buffer {
   VkBuffer buffer = VK_NULL_HANDLE;
@@ -181,6 +192,8 @@ struct VulkanRuntime::Impl {
                                                                  // visibility
   std::vector<std::unique_ptr<Module>> modules;
   VulkanRuntimeStats stats;
+  // Never reset (unlike stats): what injected faults count.
+  int64_t allocationsMade = 0, fencesWaited = 0;
   bool profiling = false;
   std::map<std::string, KernelProfile> profile; // by "module/kernel #n"
   int64_t validationMessages = 0;
@@ -201,6 +214,7 @@ struct VulkanRuntime::Impl {
   void writeWord(void *ptr, uint32_t value);
   void fence();
   void *allocate(uint64_t bytes, bool hostVisible);
+  void *upload(const void *data, uint64_t bytes);
   void release(void *ptr);
 };
 
@@ -313,6 +327,29 @@ llvm::Error VulkanRuntime::Impl::init() {
   deviceInfo.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
   deviceInfo.queueCreateInfoCount = 1;
   deviceInfo.pQueueCreateInfos = &queueInfo;
+  // f16 kernels (--vulkan-f16) need shaderFloat16: queried, not assumed,
+  // and enabled (core in 1.2, VK_KHR_shader_float16_int8 before).
+  VkPhysicalDeviceShaderFloat16Int8Features f16{};
+  f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES;
+  const char *f16Extension = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
+  if (options.float16) {
+    VkPhysicalDeviceFeatures2 features{};
+    features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    features.pNext = &f16;
+    if (vkGetPhysicalDeviceFeatures2)
+      vkGetPhysicalDeviceFeatures2(physical, &features);
+    if (!f16.shaderFloat16)
+      return llvm::createStringError(llvm::formatv(
+          "Vulkan: device '{0}' does not support shaderFloat16 (see trm-run "
+          "--list-devices); run without --vulkan-f16",
+          properties.deviceName));
+    f16.shaderInt8 = VK_FALSE;
+    deviceInfo.pNext = &f16;
+    if (properties.apiVersion < VK_API_VERSION_1_2) {
+      deviceInfo.enabledExtensionCount = 1;
+      deviceInfo.ppEnabledExtensionNames = &f16Extension;
+    }
+  }
   if (VkResult r = vkCreateDevice(physical, &deviceInfo, nullptr, &device);
       r != VK_SUCCESS)
     return llvm::createStringError(
@@ -406,11 +443,13 @@ Buffer VulkanRuntime::Impl::newBuffer(uint64_t bytes, bool hostVisible) {
   alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   alloc.allocationSize = req.size;
   alloc.memoryTypeIndex = type;
-  VkResult r = vkAllocateMemory(device, &alloc, nullptr, &b.memory);
+  bool injected = allocationsMade++ >= options.failAllocationsAfter;
+  VkResult r = injected ? VK_ERROR_OUT_OF_DEVICE_MEMORY
+                        : vkAllocateMemory(device, &alloc, nullptr, &b.memory);
   if (r != VK_SUCCESS)
     fatal(llvm::formatv("out of memory allocating a {0}-byte buffer "
-                        "(vkAllocateMemory returned {1})",
-                        bytes, resultName(r)));
+                        "(vkAllocateMemory returned {1}){2}",
+                        bytes, resultName(r), injected ? kInjected : ""));
   ++stats.vulkanAllocations;
   check(vkBindBufferMemory(device, b.buffer, b.memory, 0),
         "vkBindBufferMemory");
@@ -609,6 +648,11 @@ void VulkanRuntime::Impl::fence() {
   check(vkQueueSubmit(queue, 1, &submit, submitted), "vkQueueSubmit");
   uint64_t timeout = uint64_t(options.timeoutSeconds * 1e9);
   VkResult r = vkWaitForFences(device, 1, &submitted, VK_TRUE, timeout);
+  if (r == VK_SUCCESS && ++fencesWaited == options.loseDeviceAtFence)
+    fatal(llvm::formatv("vkWaitForFences returned VK_ERROR_DEVICE_LOST: the "
+                        "device was lost (a driver reset or a hang); the "
+                        "results are gone; run again, or use --device cpu{0}",
+                        kInjected));
   if (r == VK_TIMEOUT)
     fatal(llvm::formatv("the device did not finish within {0:f3} s "
                         "(TRM_VULKAN_TIMEOUT)",
@@ -636,6 +680,24 @@ void *VulkanRuntime::Impl::allocate(uint64_t bytes, bool hostVisible) {
   }
   live[b.handle] = b;
   return b.handle;
+}
+
+void *VulkanRuntime::Impl::upload(const void *data, uint64_t bytes) {
+  // The destination is device-only memory (VRAM on a discrete GPU, even
+  // without resizable BAR); the data goes through a host-visible staging
+  // buffer that lives only for the copy.
+  void *handle = allocate(bytes, /*hostVisible=*/false);
+  const Buffer &dst = lookup(handle, "upload");
+  Buffer staging = newBuffer(dst.bytes, /*hostVisible=*/true);
+  std::memcpy(staging.handle, data, bytes);
+  VkBufferCopy region{};
+  region.size = bytes;
+  vkCmdCopyBuffer(commandBuffer(), staging.buffer, dst.buffer, 1, &region);
+  barrierBeforeNextCommand();
+  fence();
+  destroyBuffer(staging);
+  stats.uploadedBytes += bytes;
+  return handle;
 }
 
 void VulkanRuntime::Impl::release(void *ptr) {
@@ -677,6 +739,9 @@ VulkanRuntime::create(const VulkanRuntimeOptions &options) {
 
 void *VulkanRuntime::allocate(uint64_t bytes) {
   return impl->allocate(bytes, /*hostVisible=*/true);
+}
+void *VulkanRuntime::upload(const void *data, uint64_t bytes) {
+  return impl->upload(data, bytes);
 }
 void VulkanRuntime::release(void *ptr) { impl->release(ptr); }
 void VulkanRuntime::fence() { impl->fence(); }

@@ -1,0 +1,50 @@
+// RUN: trm-opt %s --split-input-file --trm-gpu-f16-arithmetic --canonicalize | FileCheck %s
+
+// Products and element-wise math run in f16 between f32 loads and stores;
+// the truncf/extf pairs between consecutive f16 ops fold away. The sum with
+// a loop-carried accumulator stays f32 (mixed precision).
+// CHECK-LABEL: gpu.func @dot
+// CHECK: scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32)
+// CHECK: %[[A:.*]] = memref.load
+// CHECK: %[[B:.*]] = memref.load
+// CHECK: %[[A16:.*]] = arith.truncf %[[A]] : f32 to f16
+// CHECK: %[[B16:.*]] = arith.truncf %[[B]] : f32 to f16
+// CHECK: %[[P16:.*]] = arith.mulf %[[A16]], %[[B16]] : f16
+// CHECK: %[[P:.*]] = arith.extf %[[P16]] : f16 to f32
+// CHECK: arith.addf %[[ACC]], %[[P]] : f32
+// CHECK: %[[E16:.*]] = math.exp %{{.*}} : f16
+// CHECK-NOT: arith.extf %{{.*}} : f16 to f32
+// CHECK: %[[N16:.*]] = arith.negf %[[E16]] : f16
+// CHECK: %[[N:.*]] = arith.extf %[[N16]] : f16 to f32
+// CHECK: memref.store %[[N]]
+gpu.module @kernels {
+  gpu.func @dot(%a: memref<8xf32>, %b: memref<8xf32>, %out: memref<1xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %zero = arith.constant 0.0 : f32
+    %sum = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %x = memref.load %a[%k] : memref<8xf32>
+      %y = memref.load %b[%k] : memref<8xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      scf.yield %s : f32
+    }
+    %e = math.exp %sum : f32
+    %n = arith.negf %e : f32
+    memref.store %n, %out[%c0] : memref<1xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+// Host functions and non-kernel device functions are left alone.
+// CHECK-LABEL: gpu.func @helper
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
+gpu.module @other {
+  gpu.func @helper(%x: f32) -> f32 {
+    %y = arith.mulf %x, %x : f32
+    gpu.return %y : f32
+  }
+}
