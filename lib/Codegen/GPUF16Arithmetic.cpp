@@ -3,7 +3,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
@@ -15,15 +14,16 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
-/// Float ops whose f32 operands and results can be rebuilt in f16 as they
-/// are (same attributes, same operand order).
+/// Float arithmetic whose f32 operands and results can be rebuilt in f16 as
+/// it is (same attributes, same operand order). Math functions (exp, rsqrt)
+/// stay f32: they are few per element, and f32 keeps softmax and the norms
+/// accurate.
 bool isRebuildable(Operation *op) {
   if (op->getNumRegions() != 0 || op->getNumResults() != 1)
     return false;
   if (isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp>(op))
     return false;
-  if (op->getDialect()->getNamespace() != "math" &&
-      !isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+  if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
            arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
            arith::MaxNumFOp, arith::MinNumFOp, arith::CmpFOp,
            arith::SelectOp>(op))

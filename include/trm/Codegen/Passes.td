@@ -159,10 +159,12 @@ def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
   let summary = "Kernel arithmetic in f16, sums accumulated in f32";
   let description = [{
     The `--vulkan-f16` option of trm-run. Inside every kernel, f32
-    arithmetic and math ops are rebuilt on f16 operands (`arith.truncf`
-    before, `arith.extf` after; canonicalization then drops the pairs
-    between consecutive f16 ops). Buffers stay f32 (no 16-bit storage
-    capability needed). One exception keeps the error of long reductions
+    arithmetic (`arith` add, sub, mul, div, neg, min/max, compare, select)
+    is rebuilt on f16 operands (`arith.truncf` before, `arith.extf` after;
+    canonicalization then drops the pairs between consecutive f16 ops).
+    Buffers stay f32 (no 16-bit storage capability needed), and so do math
+    functions (exp, rsqrt: few per element, and f32 keeps softmax and the
+    norms accurate). One more exception keeps the error of long reductions
     down: an `arith.addf` with a loop-carried operand (a reduction's
     accumulator: matmul, norm and softmax sums) stays f32, so products are
     f16 and sums f32, like tensor cores do. The SPIR-V target then needs

@@ -1,6 +1,7 @@
 // RUN: trm-opt %s --split-input-file --trm-gpu-f16-arithmetic --canonicalize | FileCheck %s
 
-// Products and element-wise math run in f16 between f32 loads and stores;
+// Products and element-wise arithmetic run in f16 between f32 loads and
+// stores;
 // the truncf/extf pairs between consecutive f16 ops fold away. The sum with
 // a loop-carried accumulator stays f32 (mixed precision).
 // CHECK-LABEL: gpu.func @dot
@@ -12,11 +13,14 @@
 // CHECK: %[[P16:.*]] = arith.mulf %[[A16]], %[[B16]] : f16
 // CHECK: %[[P:.*]] = arith.extf %[[P16]] : f16 to f32
 // CHECK: arith.addf %[[ACC]], %[[P]] : f32
-// CHECK: %[[E16:.*]] = math.exp %{{.*}} : f16
-// CHECK-NOT: arith.extf %{{.*}} : f16 to f32
+// Math functions stay f32.
+// CHECK: %[[E:.*]] = math.exp %{{.*}} : f32
+// CHECK: %[[E16:.*]] = arith.truncf %[[E]] : f32 to f16
 // CHECK: %[[N16:.*]] = arith.negf %[[E16]] : f16
-// CHECK: %[[N:.*]] = arith.extf %[[N16]] : f16 to f32
-// CHECK: memref.store %[[N]]
+// CHECK: %[[H16:.*]] = arith.divf %[[N16]], %{{.*}} : f16
+// CHECK-NOT: arith.extf
+// CHECK: %[[H:.*]] = arith.extf %[[H16]] : f16 to f32
+// CHECK: memref.store %[[H]]
 gpu.module @kernels {
   gpu.func @dot(%a: memref<8xf32>, %b: memref<8xf32>, %out: memref<1xf32>) kernel {
     %c0 = arith.constant 0 : index
@@ -32,7 +36,8 @@ gpu.module @kernels {
     }
     %e = math.exp %sum : f32
     %n = arith.negf %e : f32
-    memref.store %n, %out[%c0] : memref<1xf32>
+    %h = arith.divf %n, %sum : f32
+    memref.store %h, %out[%c0] : memref<1xf32>
     gpu.return
   }
 }
