@@ -72,9 +72,10 @@ static constexpr const char *kTRMToLLVM =
     "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"         \
     /* Every linalg op (copies included) -> one kernel launch. */              \
     "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"                \
+    "trm-gpu-collapse-elementwise,canonicalize,"                               \
     "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
     "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
-    "scf-parallel-loop-fusion,"                                                \
+    "trm-gpu-fuse-parallel-loops,"                                             \
     "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"   \
     "cse,trm-gpu-sink-views),"                                                 \
     "gpu-kernel-outlining,"                                                    \

@@ -155,6 +155,42 @@ def TRMGPUSetEntryPointABI : Pass<"trm-gpu-set-entry-point-abi",
   let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
 }
 
+def TRMGPUCollapseElementwise : Pass<"trm-gpu-collapse-elementwise",
+                                     "func::FuncOp"> {
+  let summary = "Element-wise ops iterate like the matmuls that feed them";
+  let description = [{
+    The matmuls run on [B*S, N] views, the element-wise ops that consume
+    them (residual adds, norms' scaling) on [B, S, N]: two loop nests of
+    different shapes, which `scf-parallel-loop-fusion` cannot fuse. This
+    pass merges all leading loops of an all-parallel linalg.generic on
+    buffers into one (`linalg::collapseOpIterationDims`, views through
+    memref.collapse_shape) wherever every operand's merged dimensions are
+    contiguous, so such an epilogue becomes a [B*S, N] loop that fuses into
+    its matmul's kernel: one launch and one pass over memory fewer.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numCollapsed", "collapsed", "Element-wise ops collapsed">,
+  ];
+}
+
+def TRMGPUFuseParallelLoops : Pass<"trm-gpu-fuse-parallel-loops",
+                                   "func::FuncOp"> {
+  let summary = "scf-parallel-loop-fusion that knows distinct buffers";
+  let description = [{
+    Upstream's fusion of adjacent scf.parallel loops over the same space
+    (`scf::naivelyFuseParallelOps`) with a sharper aliasing rule: two
+    buffers whose every root is an allocation (through views and
+    `arith.select`) alias only if they share a root. The generic alias
+    analysis cannot see through `arith.select`, which is how bufferization
+    passes one of the recursion's two state buffers to the network, so it
+    kept every epilogue that reads the state (the residual adds) out of its
+    matmul's kernel. Anything else falls back to that analysis.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
   let summary = "Kernel arithmetic in f16, sums accumulated in f32";
   let description = [{

@@ -1,0 +1,55 @@
+//===- GPUFuseParallelLoops.cpp - fuse loops, knowing which buffers differ -===//
+#include "trm/Codegen/Passes.h"
+
+#include "mlir/Analysis/AliasAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMGPUFUSEPARALLELLOOPS
+#include "trm/Codegen/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+/// The allocations `v` may view: through views and arith.select (which is
+/// how bufferization picks between the recursion's two state buffers).
+/// Returns false if some root is not an allocation (an argument, a call
+/// result, a loop-carried buffer): then nothing is known.
+bool allocationRoots(Value v, SmallPtrSetImpl<Operation *> &roots) {
+  if (auto select = v.getDefiningOp<arith::SelectOp>())
+    return allocationRoots(select.getTrueValue(), roots) &&
+           allocationRoots(select.getFalseValue(), roots);
+  if (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    return allocationRoots(view.getViewSource(), roots);
+  Operation *def = v.getDefiningOp();
+  if (def && isa<memref::AllocOp, memref::AllocaOp, gpu::AllocOp>(def)) {
+    roots.insert(def);
+    return true;
+  }
+  return false;
+}
+
+struct GPUFuseParallelLoopsPass
+    : trm::impl::TRMGPUFuseParallelLoopsBase<GPUFuseParallelLoopsPass> {
+  void runOnOperation() override {
+    AliasAnalysis &aliasAnalysis = getAnalysis<AliasAnalysis>();
+    auto mayAlias = [&](Value a, Value b) -> bool {
+      SmallPtrSet<Operation *, 4> rootsA, rootsB;
+      if (allocationRoots(a, rootsA) && allocationRoots(b, rootsB))
+        return llvm::any_of(rootsA,
+                            [&](Operation *r) { return rootsB.contains(r); });
+      return !aliasAnalysis.alias(a, b).isNo();
+    };
+    getOperation()->walk([&](Operation *op) {
+      for (Region &region : op->getRegions())
+        scf::naivelyFuseParallelOps(region, mayAlias);
+    });
+  }
+};
+} // namespace
