@@ -10,7 +10,10 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
     Contractions (linalg.matmul and contraction-shaped linalg.generic) are
     tiled so one tile is an `m-tile x n-tile` block of accumulators updated
     by outer products over `k`: batch dims 1, innermost m dim `m-tile`,
-    innermost n dim `n-tile`, other m/n dims 1, every k dim 1. Other linalg
+    innermost n dim `n-tile`, other m/n dims 1, every k dim 1; the tile
+    loop over the innermost n dim is outermost, so one n-tile wide panel of
+    the right-hand side (the weights) stays in cache while every m tile
+    streams past it. Other linalg
     ops get one vector along their innermost loop. Before that, a
     contraction whose innermost n extent splits evenly into `threads` chunks
     of at least `n-tile` is split into an scf.forall over the chunks (one
