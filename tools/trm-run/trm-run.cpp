@@ -471,12 +471,16 @@ int main(int argc, char **argv) {
   auto t2 = Clock::now();
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
-    std::fill(buf.tokens.begin(), buf.tokens.end(), 0);
-    std::fill(buf.puzzleIds.begin(), buf.puzzleIds.end(), 0);
-    for (int64_t i = 0; i < n * s; ++i)
-      buf.tokens[i] = tokens->values[start * s + i];
-    for (int64_t i = 0; i < n; ++i)
-      buf.puzzleIds[i] = ids.values[start + i];
+    // A short last batch is padded with copies of its own samples, not with
+    // empty puzzles: under q_halt a copy halts when its original does,
+    // while an all-padding input may never halt and would keep the whole
+    // batch running to the last step. The copies' outputs are dropped.
+    for (int64_t row = 0; row < b; ++row) {
+      int64_t sample = start + row % n;
+      std::copy_n(tokens->values.begin() + sample * s, s,
+                  buf.tokens.begin() + row * s);
+      buf.puzzleIds[row] = ids.values[sample];
+    }
     if (llvm::Error err = vulkanExe ? vulkanExe->run(buf)
                                     : cpuExe->run(*packed, buf))
       return fail(std::move(err));
