@@ -58,11 +58,8 @@ static constexpr const char *kTRMToLLVM =
 // every linalg op becomes a workgroup-tiled kernel; kernels go to SPIR-V
 // (serialized into gpu.binary ops), the host side (loops, halting decision,
 // kernel launches) to LLVM.
-// Batch compaction stays off here for now: the one-sample slices of the
-// loop-carried state are views with dynamic strides, which the kernels'
-// SPIR-V lowering does not take as arguments.
 #define TRM_TO_VULKAN(F16, CAPS)                                               \
-    TRM_TO_LINALG("convert-trm-to-linalg{compact-halted=false}")               \
+    TRM_TO_LINALG("convert-trm-to-linalg")               \
     /* Results written in place into the slices they fill (no copy             \
        kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses  \
        producers into reductions, which recomputes them per reduction step     \

@@ -467,7 +467,7 @@ int main(int argc, char **argv) {
   std::vector<float> logits(count * s * v), stepQ(count * k * 2);
   trm::BatchBuffers buf(*sig);
   int64_t executedCalls = 0, neededCalls = 0, executedSteps = 0;
-  const bool compacted = !onVulkan && policy == "q_halt" && b > 1;
+  const bool compacted = policy == "q_halt" && b > 1;
   auto t2 = Clock::now();
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
@@ -493,7 +493,7 @@ int main(int argc, char **argv) {
     // The batch loop runs until its last sample halts. A step runs the whole
     // batch, except under batch compaction once at most half of the batch
     // is running: then only the running samples (convert-trm-to-linalg's
-    // compact-halted, on for the CPU pipeline).
+    // compact-halted, on in both pipelines).
     int64_t longest = *std::max_element(buf.steps.begin(), buf.steps.end());
     for (int64_t step = 0; step < longest; ++step) {
       int64_t running = std::count_if(buf.steps.begin(), buf.steps.end(),

@@ -815,9 +815,21 @@ struct ActLowering : OpRewritePattern<ActOp> {
         [&](OpBuilder &nb, Location l, Value j, ValueRange acc) {
           ImplicitLocOpBuilder lb(l, nb);
           Value i = tensor::ExtractOp::create(lb, list, ValueRange{j});
+          // The sample's state is copied into a buffer of its own: the
+          // recursion then carries contiguous [1, ...] buffers, not views
+          // with a dynamic offset into the batch, which kernels (SPIR-V)
+          // cannot take as arguments.
+          auto own = [&](Value slice) -> Value {
+            auto type = cast<RankedTensorType>(slice.getType());
+            return linalg::CopyOp::create(
+                       lb, slice,
+                       emptyTensor(lb, type.getShape(), type.getElementType()))
+                .getResult(0);
+          };
           SmallVector<Value> out = inlineStepForOneSample(
-              lb, step, {sampleSlice(lb, acc[0], i), sampleSlice(lb, acc[1], i)},
-              sampleSlice(lb, input, i));
+              lb, step,
+              {own(sampleSlice(lb, acc[0], i)), own(sampleSlice(lb, acc[1], i))},
+              own(sampleSlice(lb, input, i)));
           SmallVector<Value> merged;
           for (auto [o, a] : llvm::zip(out, acc))
             merged.push_back(insertSample(lb, o, a, i));
