@@ -654,29 +654,33 @@ SmallVector<Value> inlineStepForOneSample(OpBuilder &b, Region &step,
   return results;
 }
 
+/// Offsets, sizes and strides of row `i` of a tensor shaped like `batched`.
+struct SampleRow {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  SampleRow(OpBuilder &b, Value batched, Value i) {
+    auto type = cast<RankedTensorType>(batched.getType());
+    offsets.assign(type.getRank(), b.getIndexAttr(0));
+    strides.assign(type.getRank(), b.getIndexAttr(1));
+    offsets[0] = i;
+    for (int64_t d : type.getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    sizes[0] = b.getIndexAttr(1);
+  }
+};
+
 /// Row `i` of a batched tensor as a [1, ...] slice.
 Value sampleSlice(ImplicitLocOpBuilder &b, Value batched, Value i) {
-  auto type = cast<RankedTensorType>(batched.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
-      strides(type.getRank(), b.getIndexAttr(1)), sizes;
-  offsets[0] = i;
-  for (int64_t d : type.getShape())
-    sizes.push_back(b.getIndexAttr(d));
-  sizes[0] = b.getIndexAttr(1);
-  return tensor::ExtractSliceOp::create(b, batched, offsets, sizes, strides);
+  SampleRow row(b, batched, i);
+  return tensor::ExtractSliceOp::create(b, batched, row.offsets, row.sizes,
+                                        row.strides);
 }
 
 /// Writes the [1, ...] `sample` into row `i` of `batched`.
 Value insertSample(ImplicitLocOpBuilder &b, Value sample, Value batched,
                    Value i) {
-  auto type = cast<RankedTensorType>(sample.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
-      strides(type.getRank(), b.getIndexAttr(1)), sizes;
-  offsets[0] = i;
-  for (int64_t d : type.getShape())
-    sizes.push_back(b.getIndexAttr(d));
-  return tensor::InsertSliceOp::create(b, sample, batched, offsets, sizes,
-                                       strides);
+  SampleRow row(b, batched, i);
+  return tensor::InsertSliceOp::create(b, sample, batched, row.offsets,
+                                       row.sizes, row.strides);
 }
 
 struct DeepRecursionLowering : OpRewritePattern<DeepRecursionOp> {
