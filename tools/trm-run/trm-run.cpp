@@ -152,8 +152,9 @@ void printGrid(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> cells,
 }
 /// TRM_VULKAN_INJECT: faults for testing the runtime's error paths, as a
 /// comma-separated list of `oom-after=N` (every Vulkan memory allocation
-/// after the first N fails) and `device-lost-at-fence=N` (the N-th host
-/// synchronisation reports a lost device).
+/// after the first N fails), `device-lost-at-fence=N` (the N-th host
+/// synchronisation reports a lost device) and `no-shader-float16` (the
+/// device reports no f16 arithmetic).
 llvm::Error parseInjectedFaults(llvm::StringRef spec,
                                 trm::VulkanRuntimeOptions &options) {
   llvm::SmallVector<llvm::StringRef> items;
@@ -162,14 +163,17 @@ llvm::Error parseInjectedFaults(llvm::StringRef spec,
     auto [key, value] = item.split('=');
     int64_t n = 0;
     bool bad = value.getAsInteger(10, n) || n < 0;
-    if (!bad && key == "oom-after")
+    if (item == "no-shader-float16")
+      options.hideFloat16 = true;
+    else if (!bad && key == "oom-after")
       options.failAllocationsAfter = n;
     else if (!bad && key == "device-lost-at-fence" && n > 0)
       options.loseDeviceAtFence = n;
     else
       return llvm::createStringError(
           "TRM_VULKAN_INJECT: '" + item.str() +
-          "' is not oom-after=N (N >= 0) or device-lost-at-fence=N (N >= 1)");
+          "' is not oom-after=N (N >= 0), device-lost-at-fence=N (N >= 1) "
+          "or no-shader-float16");
   }
   return llvm::Error::success();
 }

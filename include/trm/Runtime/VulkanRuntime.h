@@ -57,6 +57,7 @@ struct VulkanRuntimeOptions {
   // trm-run); the messages say they were injected.
   int64_t failAllocationsAfter = INT64_MAX; // later vkAllocateMemory: OOM
   int64_t loseDeviceAtFence = -1; // this fence (1-based): device lost
+  bool hideFloat16 = false;       // report shaderFloat16 as unsupported
 };
 
 class VulkanRuntime {

@@ -338,11 +338,11 @@ llvm::Error VulkanRuntime::Impl::init() {
     features.pNext = &f16;
     if (vkGetPhysicalDeviceFeatures2)
       vkGetPhysicalDeviceFeatures2(physical, &features);
-    if (!f16.shaderFloat16)
+    if (!f16.shaderFloat16 || options.hideFloat16)
       return llvm::createStringError(llvm::formatv(
           "Vulkan: device '{0}' does not support shaderFloat16 (see trm-run "
-          "--list-devices); run without --vulkan-f16",
-          properties.deviceName));
+          "--list-devices); run without --vulkan-f16{1}",
+          properties.deviceName, options.hideFloat16 ? kInjected : ""));
     f16.shaderInt8 = VK_FALSE;
     deviceInfo.pNext = &f16;
     if (properties.apiVersion < VK_API_VERSION_1_2) {
