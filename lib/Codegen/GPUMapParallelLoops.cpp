@@ -3,7 +3,9 @@
 
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::trm {
@@ -70,6 +72,24 @@ void toNestedFors(scf::ParallelOp loop, RewriterBase &rewriter) {
   rewriter.eraseOp(loop);
 }
 
+/// Whether `loop` loads from a buffer it also stores to (compared by the
+/// memref values the loads and stores use, after looking through views).
+bool readsWhatItWrites(scf::ParallelOp loop) {
+  auto root = [](Value v) {
+    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+      v = view.getViewSource();
+    return v;
+  };
+  DenseSet<Value> written;
+  loop.getBody()->walk(
+      [&](memref::StoreOp store) { written.insert(root(store.getMemRef())); });
+  WalkResult reads = loop.getBody()->walk([&](memref::LoadOp load) {
+    return written.contains(root(load.getMemRef())) ? WalkResult::interrupt()
+                                                    : WalkResult::advance();
+  });
+  return reads.wasInterrupted();
+}
+
 /// Splits up to `maxRows` consecutive iterations of one dimension (not the
 /// innermost) off a loop that contains a reduction loop, into a sequential
 /// loop inside it marked as a register tile; returns the remaining outer
@@ -93,6 +113,17 @@ std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
         d = dim;
         rows = r;
       }
+  // No dimension divides: tile the second-innermost one anyway and clamp
+  // the last group's rows to the last row, which that invocation then
+  // computes and stores again, the same value. Only safe when the loop
+  // reads no buffer it writes (a read-modify-write would apply twice).
+  bool clamp = false;
+  if (d < 0 && maxRows > 1 && counts[rank - 2] > 1 &&
+      !readsWhatItWrites(loop)) {
+    d = rank - 2;
+    rows = std::min<int64_t>(maxRows, llvm::PowerOf2Ceil(counts[d]));
+    clamp = true;
+  }
   if (d < 0)
     return std::nullopt;
   // Rewritten by hand rather than with tileParallelLoop: the outer loop
@@ -104,7 +135,8 @@ std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
   Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
   SmallVector<Value> upper(loop.getUpperBound());
-  upper[d] = arith::ConstantIndexOp::create(rewriter, loc, counts[d] / rows);
+  upper[d] = arith::ConstantIndexOp::create(
+      rewriter, loc, llvm::divideCeil(counts[d], rows));
   auto outer = scf::ParallelOp::create(rewriter, loc, loop.getLowerBound(),
                                        upper, loop.getStep());
   rewriter.setInsertionPointToStart(outer.getBody());
@@ -118,6 +150,10 @@ std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
   Value first = arith::MulIOp::create(rewriter, loc, ivs[d], rowCount);
   ivs[d] = arith::AddIOp::create(rewriter, loc, first,
                                  rowLoop.getInductionVar());
+  if (clamp)
+    ivs[d] = arith::MinUIOp::create(
+        rewriter, loc, ivs[d],
+        arith::ConstantIndexOp::create(rewriter, loc, counts[d] - 1));
   Block *body = loop.getBody();
   rewriter.eraseOp(body->getTerminator());
   rewriter.inlineBlockBefore(body, rowLoop.getBody()->getTerminator(), ivs);

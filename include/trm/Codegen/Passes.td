@@ -117,9 +117,13 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
     A loop with a reduction loop inside (a matmul) first gets a register
     tile: each invocation computes `rows-per-invocation` (or fewer, a power
     of two) consecutive rows of the innermost dimension but one that the
-    count divides, in
-    a sequential loop marked `trm.register_tile` for
-    trm-gpu-unroll-jam-register-tiles.
+    count divides, in a sequential loop marked `trm.register_tile` for
+    trm-gpu-unroll-jam-register-tiles. If no count divides (97 rows: a
+    Sudoku batch of one), the second-innermost dimension is tiled anyway
+    and the last group's rows are clamped to the last row, which its
+    invocation then computes and stores again with the same value. That is
+    done only when the loop reads no buffer it writes, since a
+    read-modify-write would be applied twice.
   }];
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",

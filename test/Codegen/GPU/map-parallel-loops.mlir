@@ -95,3 +95,59 @@ func.func @register_tile(%a: memref<8x32xf32>, %b: memref<32x16xf32>, %c: memref
   }
   return
 }
+
+// -----
+
+// 7 rows: no row count divides them, so the last group of 4 rows is clamped
+// to the last row (computed and stored again by the same invocation, the
+// same value): 2 groups, rows min(4g + r, 6).
+// CHECK-LABEL: func @register_tile_clamped
+// CHECK: scf.parallel {{.*}} to (%c2, %c16)
+// CHECK: scf.for %[[R:.*]] = %c0{{.*}} to %c4
+// CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[R]]
+// CHECK: arith.minui %[[ROW]], %c6
+// CHECK: } {trm.register_tile}
+func.func @register_tile_clamped(%a: memref<7x32xf32>, %b: memref<32x16xf32>, %c: memref<7x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c7 = arith.constant 7 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c7, %c16) step (%c1, %c1) {
+    %sum = scf.for %k = %c0 to %c32 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %x = memref.load %a[%i, %k] : memref<7x32xf32>
+      %y = memref.load %b[%k, %j] : memref<32x16xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      scf.yield %s : f32
+    }
+    memref.store %sum, %c[%i, %j] : memref<7x16xf32>
+  }
+  return
+}
+
+// -----
+
+// The same rows, but the loop adds into its output (a read-modify-write):
+// computing the last row twice would add twice, so no register tile.
+// CHECK-LABEL: func @no_clamp_read_modify_write
+// CHECK-NOT: trm.register_tile
+func.func @no_clamp_read_modify_write(%a: memref<7x32xf32>, %b: memref<32x16xf32>, %c: memref<7x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c7 = arith.constant 7 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c7, %c16) step (%c1, %c1) {
+    scf.for %k = %c0 to %c32 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<7x32xf32>
+      %y = memref.load %b[%k, %j] : memref<32x16xf32>
+      %acc = memref.load %c[%i, %j] : memref<7x16xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      memref.store %s, %c[%i, %j] : memref<7x16xf32>
+    }
+  }
+  return
+}
