@@ -73,7 +73,9 @@ static constexpr const char *kTRMToLLVM =
     "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
     "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
     "trm-gpu-fuse-parallel-loops,"                                             \
-    "trm-gpu-map-parallel-loops,convert-parallel-loops-to-gpu,canonicalize,"   \
+    /* 8 rows per invocation: 3-15% faster than 4 on lavapipe. */            \
+    "trm-gpu-map-parallel-loops{rows-per-invocation=8},"                       \
+    "convert-parallel-loops-to-gpu,canonicalize,"                              \
     "cse,trm-gpu-sink-views),"                                                 \
     "gpu-kernel-outlining,"                                                    \
     "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine," \
