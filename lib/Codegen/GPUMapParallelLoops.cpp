@@ -72,24 +72,6 @@ void toNestedFors(scf::ParallelOp loop, RewriterBase &rewriter) {
   rewriter.eraseOp(loop);
 }
 
-/// Whether `loop` loads from a buffer it also stores to (compared by the
-/// memref values the loads and stores use, after looking through views).
-bool readsWhatItWrites(scf::ParallelOp loop) {
-  auto root = [](Value v) {
-    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-      v = view.getViewSource();
-    return v;
-  };
-  DenseSet<Value> written;
-  loop.getBody()->walk(
-      [&](memref::StoreOp store) { written.insert(root(store.getMemRef())); });
-  WalkResult reads = loop.getBody()->walk([&](memref::LoadOp load) {
-    return written.contains(root(load.getMemRef())) ? WalkResult::interrupt()
-                                                    : WalkResult::advance();
-  });
-  return reads.wasInterrupted();
-}
-
 /// Splits up to `maxRows` consecutive iterations of one dimension (not the
 /// innermost) off a loop that contains a reduction loop, into a sequential
 /// loop inside it marked as a register tile; returns the remaining outer
@@ -113,13 +95,12 @@ std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
         d = dim;
         rows = r;
       }
-  // No dimension divides: tile the second-innermost one anyway and clamp
-  // the last group's rows to the last row, which that invocation then
-  // computes and stores again, the same value. Only safe when the loop
-  // reads no buffer it writes (a read-modify-write would apply twice).
+  // No dimension divides: tile the second-innermost one anyway. The last
+  // group's rows past the end are clamped to the last row, so every load
+  // stays in bounds, and their stores are skipped, so nothing is written
+  // twice (a read-modify-write stays correct).
   bool clamp = false;
-  if (d < 0 && maxRows > 1 && counts[rank - 2] > 1 &&
-      !readsWhatItWrites(loop)) {
+  if (d < 0 && maxRows > 1 && counts[rank - 2] > 1) {
     d = rank - 2;
     rows = std::min<int64_t>(maxRows, llvm::PowerOf2Ceil(counts[d]));
     clamp = true;
@@ -150,14 +131,30 @@ std::optional<scf::ParallelOp> registerTile(scf::ParallelOp loop,
   Value first = arith::MulIOp::create(rewriter, loc, ivs[d], rowCount);
   ivs[d] = arith::AddIOp::create(rewriter, loc, first,
                                  rowLoop.getInductionVar());
-  if (clamp)
+  Value inRange;
+  if (clamp) {
+    Value count = arith::ConstantIndexOp::create(rewriter, loc, counts[d]);
+    inRange = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
+                                    ivs[d], count);
     ivs[d] = arith::MinUIOp::create(
         rewriter, loc, ivs[d],
         arith::ConstantIndexOp::create(rewriter, loc, counts[d] - 1));
+  }
   Block *body = loop.getBody();
   rewriter.eraseOp(body->getTerminator());
   rewriter.inlineBlockBefore(body, rowLoop.getBody()->getTerminator(), ivs);
   rewriter.eraseOp(loop);
+  if (inRange) {
+    SmallVector<memref::StoreOp> stores;
+    rowLoop.getBody()->walk([&](memref::StoreOp store) {
+      stores.push_back(store);
+    });
+    for (memref::StoreOp store : stores) {
+      rewriter.setInsertionPoint(store);
+      auto guard = scf::IfOp::create(rewriter, store.getLoc(), inRange);
+      rewriter.moveOpBefore(store, guard.thenBlock()->getTerminator());
+    }
+  }
   return outer;
 }
 

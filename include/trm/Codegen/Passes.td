@@ -119,11 +119,10 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
     of two) consecutive rows of the innermost dimension but one that the
     count divides, in a sequential loop marked `trm.register_tile` for
     trm-gpu-unroll-jam-register-tiles. If no count divides (97 rows: a
-    Sudoku batch of one), the second-innermost dimension is tiled anyway
-    and the last group's rows are clamped to the last row, which its
-    invocation then computes and stores again with the same value. That is
-    done only when the loop reads no buffer it writes, since a
-    read-modify-write would be applied twice.
+    Sudoku batch of one), the second-innermost dimension is tiled anyway.
+    The last group's rows past the end are clamped to the last row, so
+    their loads stay in bounds, and their stores are skipped (`scf.if`), so
+    nothing is written twice.
   }];
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",

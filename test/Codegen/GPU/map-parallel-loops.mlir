@@ -98,14 +98,19 @@ func.func @register_tile(%a: memref<8x32xf32>, %b: memref<32x16xf32>, %c: memref
 
 // -----
 
-// 7 rows: no row count divides them, so the last group of 4 rows is clamped
-// to the last row (computed and stored again by the same invocation, the
-// same value): 2 groups, rows min(4g + r, 6).
+// 7 rows: no row count divides them, so the last group of 4 rows runs past
+// the end. Its rows are clamped to the last row (loads stay in bounds) and
+// their stores are skipped: 2 groups, rows min(4g + r, 6), stored if
+// 4g + r < 7.
 // CHECK-LABEL: func @register_tile_clamped
 // CHECK: scf.parallel {{.*}} to (%c2, %c16)
 // CHECK: scf.for %[[R:.*]] = %c0{{.*}} to %c4
 // CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[R]]
-// CHECK: arith.minui %[[ROW]], %c6
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[ROW]], %c7
+// CHECK: %[[CLAMPED:.*]] = arith.minui %[[ROW]], %c6
+// CHECK: memref.load %arg0[%[[CLAMPED]],
+// CHECK: scf.if %[[IN]] {
+// CHECK-NEXT: memref.store %{{.*}}, %arg2[%[[CLAMPED]],
 // CHECK: } {trm.register_tile}
 func.func @register_tile_clamped(%a: memref<7x32xf32>, %b: memref<32x16xf32>, %c: memref<7x16xf32>) {
   %c0 = arith.constant 0 : index
@@ -130,10 +135,15 @@ func.func @register_tile_clamped(%a: memref<7x32xf32>, %b: memref<32x16xf32>, %c
 // -----
 
 // The same rows, but the loop adds into its output (a read-modify-write):
-// computing the last row twice would add twice, so no register tile.
-// CHECK-LABEL: func @no_clamp_read_modify_write
-// CHECK-NOT: trm.register_tile
-func.func @no_clamp_read_modify_write(%a: memref<7x32xf32>, %b: memref<32x16xf32>, %c: memref<7x16xf32>) {
+// the clamped rows' stores are skipped inside the reduction too, so the
+// last row is not added to twice.
+// CHECK-LABEL: func @clamp_read_modify_write
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %c7
+// CHECK: scf.for
+// CHECK: scf.if %[[IN]] {
+// CHECK-NEXT: memref.store
+// CHECK: } {trm.register_tile}
+func.func @clamp_read_modify_write(%a: memref<7x32xf32>, %b: memref<32x16xf32>, %c: memref<7x16xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c7 = arith.constant 7 : index
