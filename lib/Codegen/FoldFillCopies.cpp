@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/Passes.h"
+#include "trm/Codegen/Utils.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Dominance.h"
@@ -21,12 +22,6 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// The only op that writes the buffer `root` (through any view), if that op
 /// is a linalg.fill; nothing if any use might write it otherwise or escape.
 linalg::FillOp soleFill(Value root) {
@@ -70,7 +65,7 @@ struct FoldFillCopiesPass
     for (linalg::CopyOp copy : copies) {
       if (!copy.hasPureBufferSemantics())
         continue;
-      Value root = rootOf(copy.getInputs()[0]);
+      Value root = trm::viewRoot(copy.getInputs()[0]);
       if (!root.getDefiningOp<memref::AllocOp>())
         continue;
       linalg::FillOp fill = soleFill(root);

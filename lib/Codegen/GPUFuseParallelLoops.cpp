@@ -1,5 +1,6 @@
 //===- GPUFuseParallelLoops.cpp - fuse loops, knowing which buffers differ -===//
 #include "trm/Codegen/Passes.h"
+#include "trm/Codegen/Utils.h"
 
 #include "mlir/Analysis/AliasAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -7,7 +8,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::trm {
 #define GEN_PASS_DEF_TRMGPUFUSEPARALLELLOOPS
@@ -22,11 +22,10 @@ namespace {
 /// Returns false if some root is not an allocation (an argument, a call
 /// result, a loop-carried buffer): then nothing is known.
 bool allocationRoots(Value v, SmallPtrSetImpl<Operation *> &roots) {
+  v = trm::viewRoot(v);
   if (auto select = v.getDefiningOp<arith::SelectOp>())
     return allocationRoots(select.getTrueValue(), roots) &&
            allocationRoots(select.getFalseValue(), roots);
-  if (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    return allocationRoots(view.getViewSource(), roots);
   Operation *def = v.getDefiningOp();
   if (def && isa<memref::AllocOp, memref::AllocaOp, gpu::AllocOp>(def)) {
     roots.insert(def);

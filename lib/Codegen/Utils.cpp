@@ -1,8 +1,9 @@
-//===- Utils.cpp - helpers shared by the CPU codegen passes ---------------===//
+//===- Utils.cpp - helpers shared by the codegen passes -------------------===//
 #include "trm/Codegen/Utils.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 bool mlir::trm::hasGather(linalg::LinalgOp op) {
   bool found = false;
@@ -14,4 +15,10 @@ bool mlir::trm::hasBoolOperands(linalg::LinalgOp op) {
   auto isBool = [](Type t) { return getElementTypeOrSelf(t).isInteger(1); };
   return llvm::any_of(op->getOperandTypes(), isBool) ||
          llvm::any_of(op->getResultTypes(), isBool);
+}
+
+mlir::Value mlir::trm::viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
 }

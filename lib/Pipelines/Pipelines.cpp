@@ -15,10 +15,9 @@ using namespace mlir;
 // steps, spelled once here (macros: the pipelines are string literals).
 
 // trm -> linalg/tensor/scf; weight transposes and rope tables leave the
-// loops (loop-invariant code motion). CONVERT is the convert-trm-to-linalg
-// pass with its options.
-#define TRM_TO_LINALG(CONVERT)                                                 \
-  "trm-bind-weights," CONVERT ",convert-elementwise-to-linalg,"               \
+// loops (loop-invariant code motion).
+#define TRM_TO_LINALG                                                          \
+  "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"      \
   "canonicalize,loop-invariant-code-motion,cse,"
 // Tensors -> buffers; results become caller-provided out-parameters;
 // allocations that do not depend on a loop leave it.
@@ -30,7 +29,7 @@ using namespace mlir;
   "cse,canonicalize,func.func(buffer-loop-hoisting),"
 
 static constexpr const char *kTRMToLLVM =
-    TRM_TO_LINALG("convert-trm-to-linalg")
+    TRM_TO_LINALG
     // Register tiles + vectors on tensors.
     "func.func(trm-cpu-tile),canonicalize,"
     "cse,"
@@ -59,7 +58,7 @@ static constexpr const char *kTRMToLLVM =
 // (serialized into gpu.binary ops), the host side (loops, halting decision,
 // kernel launches) to LLVM.
 #define TRM_TO_VULKAN(F16, CAPS)                                               \
-    TRM_TO_LINALG("convert-trm-to-linalg")               \
+    TRM_TO_LINALG                                                              \
     /* Results written in place into the slices they fill (no copy             \
        kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses  \
        producers into reductions, which recomputes them per reduction step     \

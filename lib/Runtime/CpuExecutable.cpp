@@ -55,11 +55,8 @@ CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
   auto engine = ExecutionEngine::create(module, options);
   if (!engine)
     return engine.takeError();
-  // LLVM generates machine code lazily, on the first lookup: do it here, so
-  // that code generation counts as compiling and not as the first run.
-  if (auto entry = (*engine)->lookupPacked("_mlir_ciface_" + sig.entry);
-      !entry)
-    return entry.takeError();
+  if (llvm::Error err = generateCode(**engine, sig.entry))
+    return std::move(err);
   return std::unique_ptr<CpuExecutable>(
       new CpuExecutable(std::move(*engine), std::move(sig)));
 }

@@ -52,10 +52,8 @@ VulkanExecutable::load(ModuleOp module, const ModelSignature &signature,
   if (!engine)
     return engine.takeError();
   (*engine)->registerSymbols(VulkanRuntime::symbols);
-  // Machine code is generated on the first lookup (see CpuExecutable).
-  if (auto entry = (*engine)->lookupPacked("_mlir_ciface_" + sig.entry);
-      !entry)
-    return entry.takeError();
+  if (llvm::Error err = generateCode(**engine, sig.entry))
+    return std::move(err);
   return std::unique_ptr<VulkanExecutable>(
       new VulkanExecutable(std::move(*engine), std::move(sig), runtime));
 }

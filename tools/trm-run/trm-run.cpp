@@ -178,6 +178,12 @@ llvm::Error parseInjectedFaults(llvm::StringRef spec,
   return llvm::Error::success();
 }
 
+/// Keeps the first `rows` rows of `a` (--first).
+void keepFirstRows(trm::IntArray &a, int64_t rows) {
+  a.values.resize(a.values.size() / a.shape[0] * rows);
+  a.shape[0] = rows;
+}
+
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -381,8 +387,7 @@ int main(int argc, char **argv) {
   const int64_t inputCount = tokens->shape[0];
   const int64_t count =
       firstSamples > 0 ? std::min<int64_t>(firstSamples, inputCount) : inputCount;
-  tokens->values.resize(count * sig->seqLen);
-  tokens->shape[0] = count;
+  keepFirstRows(*tokens, count);
   trm::IntArray ids;
   ids.shape = {count};
   ids.values.assign(count, 0);
@@ -393,8 +398,7 @@ int main(int argc, char **argv) {
     if (read->shape != std::vector<int64_t>{inputCount})
       return fail(error(llvm::formatv("{0}: puzzle ids must have shape [{1}]",
                                       puzzleIdsPath, inputCount)));
-    read->values.resize(count);
-    read->shape = {count};
+    keepFirstRows(*read, count);
     ids = std::move(*read);
   }
   if (sig->numPuzzleIds > 0)
@@ -559,8 +563,7 @@ int main(int argc, char **argv) {
       if (read->shape != std::vector<int64_t>{inputCount, s})
         return fail(error(llvm::formatv("{0}: labels must have shape [{1}, {2}]",
                                         labelsPath, inputCount, s)));
-      read->values.resize(count * s);
-      read->shape = {count, s};
+      keepFirstRows(*read, count);
       labels = std::move(*read);
     }
     int64_t solved = 0;

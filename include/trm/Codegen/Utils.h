@@ -1,4 +1,4 @@
-//===- Utils.h - helpers shared by the CPU codegen passes ---------*- C++ -*-===//
+//===- Utils.h - helpers shared by the codegen passes -------------*- C++ -*-===//
 #ifndef TRM_CODEGEN_UTILS_H
 #define TRM_CODEGEN_UTILS_H
 
@@ -13,6 +13,10 @@ bool hasGather(linalg::LinalgOp op);
 /// stores vectors of i1 as packed bits while scalar i1 loads and stores use a
 /// byte each, so mixing the two corrupts the data.
 bool hasBoolOperands(linalg::LinalgOp op);
+
+/// The buffer a chain of views (subviews, reshapes, casts) of `v` starts
+/// from: `v` itself if it is no view.
+Value viewRoot(Value v);
 } // namespace mlir::trm
 
 #endif

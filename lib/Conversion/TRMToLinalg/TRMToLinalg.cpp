@@ -595,12 +595,18 @@ struct ArgmaxLowering : OpRewritePattern<ArgmaxOp> {
 
 /// Clones the single block of `region` at the builder's insertion point with
 /// its arguments bound to `args`; returns the values its terminator yields.
-SmallVector<Value> inlineBody(OpBuilder &b, Region &region, ValueRange args) {
+/// `mapping` may already replace values captured from outside the region;
+/// `onClone` sees each cloned top-level op.
+SmallVector<Value> inlineBody(OpBuilder &b, Region &region, ValueRange args,
+                              IRMapping mapping = {},
+                              function_ref<void(Operation *)> onClone = {}) {
   Block &block = region.front();
-  IRMapping mapping;
   mapping.map(block.getArguments(), args);
-  for (Operation &op : block.without_terminator())
-    b.clone(op, mapping);
+  for (Operation &op : block.without_terminator()) {
+    Operation *clone = b.clone(op, mapping);
+    if (onClone)
+      onClone(clone);
+  }
   SmallVector<Value> results;
   for (Value v : block.getTerminator()->getOperands())
     results.push_back(mapping.lookupOrDefault(v));
@@ -608,50 +614,37 @@ SmallVector<Value> inlineBody(OpBuilder &b, Region &region, ValueRange args) {
 }
 
 /// Clones the supervision-step region for one sample: `args` are the
-/// sample's [1, ...] state slices, and `inputSample` replaces the (batched)
-/// recursion input captured from outside the region. Every tensor that
-/// depends on the state or the input has the batch as its leading dimension,
-/// so the clones' types are those of the batched region with that dimension
-/// set to 1; weights and constants do not depend on them and keep their
-/// types. Returns the values the step yields, for the sample.
+/// sample's [1, ...] state, and `input`, the (batched) recursion input
+/// captured from outside the region, becomes `inputSample`. Every tensor
+/// that depends on the state or the input has the batch as its leading
+/// dimension, so the clones' types are those of the batched region with that
+/// dimension set to 1; weights and constants do not depend on them and keep
+/// their types. Returns the values the step yields, for the sample.
 SmallVector<Value> inlineStepForOneSample(OpBuilder &b, Region &step,
-                                          ValueRange args, Value inputSample) {
-  Block &block = step.front();
+                                          ValueRange args, Value input,
+                                          Value inputSample) {
   IRMapping mapping;
-  mapping.map(block.getArguments(), args);
-  step.walk([&](DeepRecursionOp rec) {
-    mapping.map(rec.getInput(), inputSample);
-  });
+  mapping.map(input, inputSample);
   DenseSet<Value> perSample(args.begin(), args.end());
   perSample.insert(inputSample);
-  auto oneSample = [](Value v) {
+  auto oneSample = [&](Value v) {
     auto type = cast<RankedTensorType>(v.getType());
     SmallVector<int64_t> shape(type.getShape());
     shape[0] = 1;
     v.setType(type.clone(shape));
+    perSample.insert(v);
   };
-  for (Operation &op : block.without_terminator()) {
-    Operation *clone = b.clone(op, mapping);
+  return inlineBody(b, step, args, mapping, [&](Operation *clone) {
     clone->walk<WalkOrder::PreOrder>([&](Operation *nested) {
       // The network region's arguments are the recursion state.
       for (Region &region : nested->getRegions())
-        for (BlockArgument arg : region.getArguments()) {
+        for (BlockArgument arg : region.getArguments())
           oneSample(arg);
-          perSample.insert(arg);
-        }
-      if (llvm::none_of(nested->getOperands(),
-                        [&](Value v) { return perSample.contains(v); }))
-        return;
-      for (Value result : nested->getResults()) {
-        oneSample(result);
-        perSample.insert(result);
-      }
+      if (llvm::any_of(nested->getOperands(),
+                       [&](Value v) { return perSample.contains(v); }))
+        llvm::for_each(nested->getResults(), oneSample);
     });
-  }
-  SmallVector<Value> results;
-  for (Value v : block.getTerminator()->getOperands())
-    results.push_back(mapping.lookupOrDefault(v));
-  return results;
+  });
 }
 
 /// Offsets, sizes and strides of row `i` of a tensor shaped like `batched`.
@@ -833,7 +826,7 @@ struct ActLowering : OpRewritePattern<ActOp> {
           SmallVector<Value> out = inlineStepForOneSample(
               lb, step,
               {own(sampleSlice(lb, acc[0], i)), own(sampleSlice(lb, acc[1], i))},
-              own(sampleSlice(lb, input, i)));
+              input, own(sampleSlice(lb, input, i)));
           SmallVector<Value> merged;
           for (auto [o, a] : llvm::zip(out, acc))
             merged.push_back(insertSample(lb, o, a, i));

@@ -109,20 +109,23 @@ const char *resultName(VkResult r) {
   llvm::errs().flush();
   std::_Exit(1);
 }
+/// What a fault injected for testing (VulkanRuntimeOptions) adds to the
+/// error message, so that nobody mistakes it for a real one.
+constexpr const char *kInjected = " [injected by TRM_VULKAN_INJECT]";
+
+[[noreturn]] void deviceLost(const char *what, const char *suffix = "") {
+  fatal(llvm::formatv("{0} returned VK_ERROR_DEVICE_LOST: the device was "
+                      "lost (a driver reset or a hang); the results are "
+                      "gone; run again, or use --device cpu{1}",
+                      what, suffix));
+}
 void check(VkResult r, const char *what) {
   if (r == VK_ERROR_DEVICE_LOST)
-    fatal(llvm::formatv("{0} returned VK_ERROR_DEVICE_LOST: the device was "
-                        "lost (a driver reset or a hang); the results are "
-                        "gone; run again, or use --device cpu",
-                        what));
+    deviceLost(what);
   if (r != VK_SUCCESS)
     fatal(llvm::formatv("{0} returned {1} ({2})", what, resultName(r),
                         int(r)));
 }
-
-/// What a fault injected for testing (VulkanRuntimeOptions) adds to the
-/// error message, so that nobody mistakes it for a real one.
-constexpr const char *kInjected = " [injected by TRM_VULKAN_INJECT]";
 
 struct Buffer {
   VkBuffer buffer = VK_NULL_HANDLE;
@@ -194,7 +197,6 @@ struct VulkanRuntime::Impl {
   VulkanRuntimeStats stats;
   // Never reset (unlike stats): what injected faults count.
   int64_t allocationsMade = 0, fencesWaited = 0;
-  bool profiling = false;
   std::map<std::string, KernelProfile> profile; // by "module/kernel #n"
   int64_t validationMessages = 0;
 
@@ -613,7 +615,7 @@ void VulkanRuntime::Impl::launch(Kernel &kernel, uint64_t gx, uint64_t gy,
   vkCmdDispatch(cmd, gx, gy, gz);
   barrierBeforeNextCommand();
   ++stats.dispatches;
-  if (profiling) {
+  if (options.profile) {
     auto start = std::chrono::steady_clock::now();
     fence();
     --stats.hostSyncs; // profiling waits are not the program's
@@ -649,10 +651,7 @@ void VulkanRuntime::Impl::fence() {
   uint64_t timeout = uint64_t(options.timeoutSeconds * 1e9);
   VkResult r = vkWaitForFences(device, 1, &submitted, VK_TRUE, timeout);
   if (r == VK_SUCCESS && ++fencesWaited == options.loseDeviceAtFence)
-    fatal(llvm::formatv("vkWaitForFences returned VK_ERROR_DEVICE_LOST: the "
-                        "device was lost (a driver reset or a hang); the "
-                        "results are gone; run again, or use --device cpu{0}",
-                        kInjected));
+    deviceLost("vkWaitForFences", kInjected);
   if (r == VK_TIMEOUT)
     fatal(llvm::formatv("the device did not finish within {0:f3} s "
                         "(TRM_VULKAN_TIMEOUT)",
@@ -730,7 +729,6 @@ VulkanRuntime::create(const VulkanRuntimeOptions &options) {
     return llvm::createStringError("Vulkan: a runtime already exists");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->profiling = options.profile;
   if (llvm::Error err = impl->init())
     return std::move(err);
   current = impl.get();
@@ -747,7 +745,7 @@ void VulkanRuntime::release(void *ptr) { impl->release(ptr); }
 void VulkanRuntime::fence() { impl->fence(); }
 
 void VulkanRuntime::printProfile(llvm::raw_ostream &os) const {
-  if (!impl->profiling)
+  if (!impl->options.profile)
     return;
   std::vector<std::pair<std::string, KernelProfile>> rows(
       impl->profile.begin(), impl->profile.end());
