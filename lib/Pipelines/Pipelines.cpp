@@ -9,6 +9,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+using mlir::trm::VulkanCodegenOptions;
+using mlir::trm::VulkanDeviceKind;
 
 // Kept as text so that `trm-opt --trm-to-llvm-pipeline`, `trm-run` and the
 // docs show one and the same list. The two pipelines share their first
@@ -57,7 +59,7 @@ static constexpr const char *kTRMToLLVM =
 // every linalg op becomes a workgroup-tiled kernel; kernels go to SPIR-V
 // (serialized into gpu.binary ops), the host side (loops, halting decision,
 // kernel launches) to LLVM.
-#define TRM_TO_VULKAN(F16, CAPS)                                               \
+#define TRM_TO_VULKAN(F16, CAPS, TILE)                                          \
     TRM_TO_LINALG                                                              \
     /* Results written in place into the slices they fill (no copy             \
        kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses  \
@@ -72,6 +74,9 @@ static constexpr const char *kTRMToLLVM =
     "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
     "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
     "trm-gpu-fuse-parallel-loops,"                                             \
+    /* Matmuls: workgroup tiles with operands staged in shared memory;     \
+       the rest: one invocation per element (or per register tile). */      \
+    TILE                                                                       \
     /* 8 rows per invocation: 3-15% faster than 4 on lavapipe. */            \
     "trm-gpu-map-parallel-loops{rows-per-invocation=8},"                       \
     "convert-parallel-loops-to-gpu,canonicalize,"                              \
@@ -99,18 +104,52 @@ static constexpr const char *kTRMToLLVM =
     "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"              \
     "reconcile-unrealized-casts"
 
-static constexpr const char *kTRMToVulkan = TRM_TO_VULKAN("", "Shader");
-// --vulkan-f16: kernel arithmetic in f16 (sums in f32), Float16 capability.
-static constexpr const char *kTRMToVulkanF16 = TRM_TO_VULKAN(
-    "trm-gpu-f16-arithmetic,canonicalize,cse,", "Shader,Float16");
+// Matmul workgroups for a GPU: 16x8 invocations, 4x4 outputs each, both
+// operands in shared memory (6 KiB). For a CPU driver: 16x1 invocations,
+// 16x16 outputs each; only A is shared. lavapipe, full-size Sudoku step:
+// 7.9 s with the register tiles alone, 10.4 s with a 2-D shape like the
+// GPU one, 2.9 s with this one (docs/VulkanBackend.md).
+#define TILE_FOR_GPU                                                           \
+  "trm-gpu-tile-matmuls{threads-x=16 threads-y=8 rows-per-invocation=4 "       \
+  "cols-per-invocation=4 k-tile=16},"
+#define TILE_FOR_CPU                                                           \
+  "trm-gpu-tile-matmuls{threads-x=16 threads-y=1 rows-per-invocation=16 "      \
+  "cols-per-invocation=16 k-tile=16},"
+#define F16_ARITHMETIC "trm-gpu-f16-arithmetic,canonicalize,cse,"
+
+// Indexed by [f16][device kind].
+static constexpr const char *kTRMToVulkan[2][2] = {
+    {TRM_TO_VULKAN("", "Shader", TILE_FOR_GPU),
+     TRM_TO_VULKAN("", "Shader", TILE_FOR_CPU)},
+    {TRM_TO_VULKAN(F16_ARITHMETIC, "Shader,Float16", TILE_FOR_GPU),
+     TRM_TO_VULKAN(F16_ARITHMETIC, "Shader,Float16", TILE_FOR_CPU)},
+};
 
 #undef TRM_TO_LINALG
 #undef TRM_BUFFERIZE
 #undef TRM_TO_VULKAN
+#undef TILE_FOR_GPU
+#undef TILE_FOR_CPU
+#undef F16_ARITHMETIC
 
 std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
-std::string mlir::trm::getTRMToVulkanPipelineText(bool f16) {
-  return f16 ? kTRMToVulkanF16 : kTRMToVulkan;
+std::string
+mlir::trm::getTRMToVulkanPipelineText(const VulkanCodegenOptions &options) {
+  return kTRMToVulkan[options.f16]
+                     [options.deviceKind == VulkanDeviceKind::CPU];
+}
+
+llvm::StringRef mlir::trm::stringifyVulkanDeviceKind(VulkanDeviceKind kind) {
+  return kind == VulkanDeviceKind::CPU ? "cpu" : "gpu";
+}
+
+std::optional<VulkanDeviceKind>
+mlir::trm::parseVulkanDeviceKind(llvm::StringRef name) {
+  if (name == "gpu")
+    return VulkanDeviceKind::GPU;
+  if (name == "cpu")
+    return VulkanDeviceKind::CPU;
+  return std::nullopt;
 }
 
 void mlir::trm::registerTRMPipelinePasses() {
@@ -131,31 +170,51 @@ LogicalResult mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm) {
   return parsePassPipeline(kTRMToLLVM, pm, llvm::errs());
 }
 
-LogicalResult mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
-                                                  bool f16) {
+LogicalResult
+mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
+                                    const VulkanCodegenOptions &options) {
   registerTRMPipelinePasses();
-  return parsePassPipeline(getTRMToVulkanPipelineText(f16), pm, llvm::errs());
+  return parsePassPipeline(getTRMToVulkanPipelineText(options), pm,
+                           llvm::errs());
 }
 
+namespace {
+struct TRMToVulkanPipelineOptions
+    : PassPipelineOptions<TRMToVulkanPipelineOptions> {
+  Option<VulkanDeviceKind> deviceKind{
+      *this, "device-kind",
+      llvm::cl::desc("the kind of Vulkan device the matmul kernels are "
+                     "shaped for"),
+      llvm::cl::init(VulkanDeviceKind::GPU),
+      llvm::cl::values(
+          clEnumValN(VulkanDeviceKind::GPU, "gpu", "a GPU"),
+          clEnumValN(VulkanDeviceKind::CPU, "cpu",
+                     "a CPU driver such as lavapipe"))};
+};
+
+void registerVulkanPipeline(llvm::StringRef name, llvm::StringRef description,
+                            bool f16) {
+  PassPipelineRegistration<TRMToVulkanPipelineOptions>(
+      name, description,
+      [f16](OpPassManager &pm, const TRMToVulkanPipelineOptions &opts) {
+        if (failed(trm::buildTRMToVulkanPipeline(pm, {f16, opts.deviceKind})))
+          llvm::report_fatal_error("trm-to-vulkan pipeline text does not "
+                                   "parse");
+      });
+}
+} // namespace
+
 void mlir::trm::registerTRMPipelines() {
-  PassPipelineRegistration<>(
+  registerVulkanPipeline(
       "trm-to-vulkan-f16-pipeline",
       "The Vulkan pipeline with kernel arithmetic in f16 and sums in f32 "
       "(what trm-run --device vulkan --vulkan-f16 runs)",
-      [](OpPassManager &pm) {
-        if (failed(buildTRMToVulkanPipeline(pm, /*f16=*/true)))
-          llvm::report_fatal_error(
-              "trm-to-vulkan-f16 pipeline text does not parse");
-      });
-  PassPipelineRegistration<>(
+      /*f16=*/true);
+  registerVulkanPipeline(
       "trm-to-vulkan-pipeline",
       "Lower a trm module to SPIR-V kernels (in gpu.binary ops) and an LLVM "
       "dialect host program (what trm-run --device vulkan runs)",
-      [](OpPassManager &pm) {
-        if (failed(buildTRMToVulkanPipeline(pm)))
-          llvm::report_fatal_error(
-              "trm-to-vulkan pipeline text does not parse");
-      });
+      /*f16=*/false);
   PassPipelineRegistration<>(
       "trm-to-llvm-pipeline",
       "Lower a trm module to the LLVM dialect for CPU execution (what "

@@ -81,13 +81,14 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
   return llvm::Error::success();
 }
 
-std::string ModelSignature::artifactKey(llvm::StringRef device, bool f16) {
+std::string ModelSignature::artifactKey(llvm::StringRef device,
+                                        const VulkanCodegenOptions &vulkan) {
   // A lowered module is only valid for the pipeline and the LLVM that made
   // it, and for the runtime calling convention (bump kRuntimeAbi when the
   // argument layout in CpuExecutable::run changes).
   constexpr int kRuntimeAbi = 1;
   std::string pipeline = device == "vulkan"
-                             ? getTRMToVulkanPipelineText(f16)
+                             ? getTRMToVulkanPipelineText(vulkan)
                              : getTRMToLLVMPipelineText();
   std::string basis =
       pipeline + "|" LLVM_VERSION_STRING "|" + std::to_string(kRuntimeAbi);
@@ -96,14 +97,18 @@ std::string ModelSignature::artifactKey(llvm::StringRef device, bool f16) {
 }
 
 void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
-                                       llvm::StringRef device, bool f16) const {
+                                       llvm::StringRef device,
+                                       const VulkanCodegenOptions &vulkan) const {
   Builder b(lowered.getContext());
   lowered->setAttr(
       kArtifactAttrName,
       b.getDictionaryAttr({
-          b.getNamedAttr("key", b.getStringAttr(artifactKey(device, f16))),
+          b.getNamedAttr("key", b.getStringAttr(artifactKey(device, vulkan))),
           b.getNamedAttr("device", b.getStringAttr(device)),
-          b.getNamedAttr("f16", b.getBoolAttr(f16)),
+          b.getNamedAttr("f16", b.getBoolAttr(vulkan.f16)),
+          b.getNamedAttr("device_kind",
+                         b.getStringAttr(
+                             stringifyVulkanDeviceKind(vulkan.deviceKind))),
           b.getNamedAttr("entry", b.getStringAttr(entry)),
           b.getNamedAttr("policy", b.getStringAttr(policy)),
           b.getNamedAttr("batch", b.getI64IntegerAttr(batch)),
@@ -120,7 +125,7 @@ void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
 llvm::Expected<ModelSignature>
 ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
                              std::string &policy, std::string &device,
-                             bool &f16) {
+                             VulkanCodegenOptions &vulkan) {
   auto dict = module->getAttrOfType<DictionaryAttr>(kArtifactAttrName);
   if (!dict)
     return error(path + ": not a compiled trm artifact");
@@ -136,10 +141,16 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   if (device != "cpu" && device != "vulkan")
     return error(path + ": artifact names no device (cpu or vulkan)");
   auto f16Attr = dict.getAs<BoolAttr>("f16");
-  f16 = f16Attr && f16Attr.getValue();
-  if (str("key") != artifactKey(device, f16))
+  vulkan.f16 = f16Attr && f16Attr.getValue();
+  std::optional<VulkanDeviceKind> kind =
+      parseVulkanDeviceKind(str("device_kind"));
+  if (!kind)
+    return error(path + ": artifact field 'device_kind' must be gpu or cpu, "
+                 "not '" + str("device_kind") + "'");
+  vulkan.deviceKind = *kind;
+  if (str("key") != artifactKey(device, vulkan))
     return error(path + ": stale artifact (key " + str("key") +
-                 ", this trm-run expects " + artifactKey(device, f16) +
+                 ", this trm-run expects " + artifactKey(device, vulkan) +
                  "); compile it again with --compile-only");
   ModelSignature sig;
   sig.entry = str("entry");

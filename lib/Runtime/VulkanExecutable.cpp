@@ -14,8 +14,8 @@ using namespace mlir;
 using namespace mlir::trm;
 
 llvm::Error VulkanExecutable::lower(ModuleOp module, PassManager &pm,
-                                    bool f16) {
-  if (failed(buildTRMToVulkanPipeline(pm, f16)) || failed(pm.run(module)))
+                                    const VulkanCodegenOptions &options) {
+  if (failed(buildTRMToVulkanPipeline(pm, options)) || failed(pm.run(module)))
     return llvm::createStringError("lowering with the trm-to-vulkan pipeline "
                                    "failed (see the diagnostics above)");
   return llvm::Error::success();

@@ -59,6 +59,12 @@ static cl::opt<bool> vulkanF16(
     "vulkan-f16",
     cl::desc("Vulkan kernels compute in f16 (products and element-wise math; "
              "sums accumulate in f32); needs a device with shaderFloat16"));
+static cl::opt<std::string> vulkanDeviceKind(
+    "vulkan-device-kind",
+    cl::desc("shape the matmul kernels for a 'gpu' or for a 'cpu' Vulkan "
+             "driver such as lavapipe; 'auto' (default) takes the device's "
+             "type, and means gpu with --compile-only"),
+    cl::init("auto"));
 static cl::opt<bool> vulkanProfile(
     "vulkan-profile",
     cl::desc("time every kernel dispatch alone and print the slowest "
@@ -304,10 +310,10 @@ int main(int argc, char **argv) {
   const bool isArtifact =
       (*module)->hasAttr(trm::ModelSignature::kArtifactAttrName);
   std::string artifactPolicy, artifactDevice;
-  bool artifactF16 = false;
+  trm::VulkanCodegenOptions artifactCodegen;
   auto sig = isArtifact ? trm::ModelSignature::fromArtifact(
                               *module, modelPath, artifactPolicy,
-                              artifactDevice, artifactF16)
+                              artifactDevice, artifactCodegen)
                         : trm::ModelSignature::fromModule(*module, entry);
   if (!sig)
     return fail(isArtifact ? sig.takeError()
@@ -320,18 +326,39 @@ int main(int argc, char **argv) {
   if (isArtifact && device.getNumOccurrences() && artifactDevice != device)
     return fail(error(modelPath + ": artifact was compiled for " +
                       artifactDevice + ", not " + device));
-  if (isArtifact && vulkanF16.getNumOccurrences() && artifactF16 != vulkanF16)
+  if (isArtifact && vulkanF16.getNumOccurrences() &&
+      artifactCodegen.f16 != vulkanF16)
     return fail(error(modelPath + ": artifact was compiled " +
-                      (artifactF16 ? "with" : "without") + " --vulkan-f16"));
-  bool f16 = vulkanF16;
+                      (artifactCodegen.f16 ? "with" : "without") +
+                      " --vulkan-f16"));
+  // auto: decided below, from the device (gpu when compiling only).
+  std::optional<trm::VulkanDeviceKind> requestedKind;
+  if (vulkanDeviceKind != "auto") {
+    requestedKind = trm::parseVulkanDeviceKind(vulkanDeviceKind);
+    if (!requestedKind)
+      return fail(error("--vulkan-device-kind must be auto, gpu or cpu, not '" +
+                        vulkanDeviceKind + "'"));
+  }
+  if (isArtifact && requestedKind &&
+      *requestedKind != artifactCodegen.deviceKind)
+    return fail(error(
+        modelPath + ": artifact was compiled for a " +
+        trm::stringifyVulkanDeviceKind(artifactCodegen.deviceKind) +
+        " device, not --vulkan-device-kind=" + vulkanDeviceKind));
+  trm::VulkanCodegenOptions codegen;
+  codegen.f16 = vulkanF16;
+  codegen.deviceKind = requestedKind.value_or(trm::VulkanDeviceKind::GPU);
   if (isArtifact) {
     policy = artifactPolicy;
     device = artifactDevice;
-    f16 = artifactF16;
+    codegen = artifactCodegen;
   }
   const bool onVulkan = device == "vulkan";
+  const bool f16 = codegen.f16;
   if (f16 && !onVulkan)
     return fail(error("--vulkan-f16 needs --device vulkan"));
+  if (requestedKind && !onVulkan)
+    return fail(error("--vulkan-device-kind needs --device vulkan"));
 
   auto setPolicyAndLower = [&](PassManager &pm) -> llvm::Error {
     PassManager policyPm(&context);
@@ -340,7 +367,7 @@ int main(int argc, char **argv) {
     policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
     if (failed(policyPm.run(*module)))
       return error("cannot set the halting policy");
-    return onVulkan ? trm::VulkanExecutable::lower(*module, pm, f16)
+    return onVulkan ? trm::VulkanExecutable::lower(*module, pm, codegen)
                     : trm::CpuExecutable::lower(*module, pm);
   };
 
@@ -353,7 +380,7 @@ int main(int argc, char **argv) {
     applyDefaultTimingPassManagerCLOptions(pm);
     if (llvm::Error err = setPolicyAndLower(pm))
       return fail(std::move(err));
-    sig->writeArtifactAttr(*module, policy, device, f16);
+    sig->writeArtifactAttr(*module, policy, device, codegen);
     std::string message;
     auto out = openOutputFile(artifactOut, &message);
     if (!out)
@@ -430,6 +457,9 @@ int main(int argc, char **argv) {
     if (!created)
       return fail(created.takeError());
     vulkan = std::move(*created);
+    if (!isArtifact && !requestedKind)
+      codegen.deviceKind = vulkan->isCPUDevice() ? trm::VulkanDeviceKind::CPU
+                                                 : trm::VulkanDeviceKind::GPU;
   }
 
   // Compile.
@@ -614,7 +644,11 @@ int main(int argc, char **argv) {
   llvm::outs() << llvm::formatv(
       "trm-run: {0} samples, batch {1}, device {2}, halting {3}{4}\n", count,
       b,
-      onVulkan ? "vulkan: " + vulkan->deviceDescription() : std::string("cpu"),
+      onVulkan ? "vulkan: " + vulkan->deviceDescription() +
+                     ", kernels for a " +
+                     trm::stringifyVulkanDeviceKind(codegen.deviceKind).str() +
+                     " device"
+               : std::string("cpu"),
       policy, f16 ? ", kernel arithmetic f16 (sums f32)" : "");
   llvm::outs() << llvm::formatv(
       isArtifact ? "timing: load {0:f3} s, JIT of the artifact {1:f3} s, run "

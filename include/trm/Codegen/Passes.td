@@ -136,6 +136,52 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
                            "::mlir::scf::SCFDialect"];
 }
 
+def TRMGPUTileMatmuls : Pass<"trm-gpu-tile-matmuls", "func::FuncOp"> {
+  let summary = "Workgroup tiles for matmul loops, operands staged in "
+                "workgroup (shared) memory";
+  let description = [{
+    An outermost scf.parallel whose body is a reduction loop
+    `acc = acc + A[.., i, .., k] * B[.., k, .., j]` (A not indexed by the
+    innermost dimension j, B not by the second-innermost dimension i)
+    followed by any epilogue becomes a gpu.launch of its own. A workgroup
+    of `threads-x` x `threads-y` invocations computes a block of
+    `threads-y * rows-per-invocation` rows by
+    `threads-x * cols-per-invocation` columns. For every `k-tile` slice of
+    the reduction the workgroup first copies the slices of A and B it needs
+    into workgroup memory (consecutive invocations load consecutive
+    addresses), waits at a barrier, and then each invocation updates its
+    `rows x cols` accumulators from workgroup memory only: each loaded A
+    element is used `cols` times and each B element `rows` times. An
+    invocation's rows are `threads-y` apart and its columns `threads-x`
+    apart, so the invocations of a subgroup read consecutive B elements and
+    one A element.
+
+    Edges: the rows and columns past the end are clamped to the last one
+    when staging, and the epilogue of those is skipped (`scf.if`); a
+    reduction slice past the end is staged as zeros. Other dimensions of
+    the loop (batch, heads) go to the z workgroup id. Loops narrower or
+    shorter than one block are left to trm-gpu-map-parallel-loops.
+  }];
+  let options = [
+    Option<"threadsX", "threads-x", "int64_t", /*default=*/"16",
+           "invocations of a workgroup along the columns">,
+    Option<"threadsY", "threads-y", "int64_t", /*default=*/"8",
+           "invocations of a workgroup along the rows">,
+    Option<"rowsPerInvocation", "rows-per-invocation", "int64_t",
+           /*default=*/"4", "accumulator rows of one invocation">,
+    Option<"colsPerInvocation", "cols-per-invocation", "int64_t",
+           /*default=*/"4", "accumulator columns of one invocation">,
+    Option<"kTile", "k-tile", "int64_t", /*default=*/"16",
+           "reduction steps staged in workgroup memory at a time">,
+  ];
+  let statistics = [
+    Statistic<"numTiled", "tiled", "Matmul loops given workgroup tiles">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::spirv::SPIRVDialect"];
+}
+
 def TRMGPUSinkViews : Pass<"trm-gpu-sink-views", "func::FuncOp"> {
   let summary = "Sink memref views and constants into gpu.launch bodies";
   let description = [{

@@ -11,11 +11,29 @@ namespace mlir::trm {
 /// --trm-to-llvm-pipeline` reproduces it.
 LogicalResult buildTRMToLLVMPipeline(OpPassManager &pm);
 
+/// The kind of Vulkan device the kernels are shaped for. A GPU gets 2-D
+/// matmul workgroups with both operands staged in shared memory; a CPU
+/// driver (lavapipe, SwiftShader), which runs a workgroup as a loop over
+/// SIMD lanes, gets one row of invocations with many accumulators each.
+enum class VulkanDeviceKind { GPU, CPU };
+llvm::StringRef stringifyVulkanDeviceKind(VulkanDeviceKind kind);
+std::optional<VulkanDeviceKind> parseVulkanDeviceKind(llvm::StringRef name);
+
+/// What the Vulkan kernels are generated for.
+struct VulkanCodegenOptions {
+  /// Products and element-wise arithmetic in f16, sums in f32 (needs
+  /// shaderFloat16).
+  bool f16 = false;
+  VulkanDeviceKind deviceKind = VulkanDeviceKind::GPU;
+};
+
 /// trm -> buffers -> workgroup-tiled kernels in SPIR-V (gpu.binary) plus a
 /// host program in the LLVM dialect that launches them through the mgpu*
 /// runtime API. Exactly what `trm-run --device vulkan` runs.
-LogicalResult buildTRMToVulkanPipeline(OpPassManager &pm, bool f16 = false);
-std::string getTRMToVulkanPipelineText(bool f16 = false);
+LogicalResult buildTRMToVulkanPipeline(OpPassManager &pm,
+                                       const VulkanCodegenOptions &options = {});
+std::string
+getTRMToVulkanPipelineText(const VulkanCodegenOptions &options = {});
 
 /// Registers every pass the pipelines name (upstream and trm).
 void registerTRMPipelinePasses();

@@ -3,6 +3,7 @@
 #define TRM_RUNTIME_MODELSIGNATURE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "trm/Pipelines/Pipelines.h"
 #include "llvm/Support/Error.h"
 
 #include <string>
@@ -47,17 +48,19 @@ struct ModelSignature {
   /// it to the compiler and pipeline that made it.
   static constexpr llvm::StringLiteral kArtifactAttrName = "trm.artifact";
   /// The key of artifacts this build writes and accepts for a device
-  /// ("cpu" or "vulkan"; `f16`: Vulkan kernels with f16 arithmetic).
-  static std::string artifactKey(llvm::StringRef device, bool f16 = false);
+  /// ("cpu" or "vulkan"; `vulkan`: what the Vulkan kernels were made for).
+  static std::string artifactKey(llvm::StringRef device,
+                                 const VulkanCodegenOptions &vulkan = {});
   /// Marks a lowered module as an artifact of this signature, policy and
   /// device.
   void writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
-                         llvm::StringRef device, bool f16 = false) const;
-  /// Reads an artifact's signature, policy, device and precision; rejects
-  /// artifacts of another key.
+                         llvm::StringRef device,
+                         const VulkanCodegenOptions &vulkan = {}) const;
+  /// Reads an artifact's signature, policy, device, precision and device
+  /// kind; rejects artifacts of another key.
   static llvm::Expected<ModelSignature>
   fromArtifact(ModuleOp module, llvm::StringRef path, std::string &policy,
-               std::string &device, bool &f16);
+               std::string &device, VulkanCodegenOptions &vulkan);
 
   /// Network calls one sample makes per supervision step: T * (n + 1).
   int64_t callsPerStep() const { return hCycles * (lCycles + 1); }

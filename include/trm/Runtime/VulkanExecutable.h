@@ -20,8 +20,9 @@ namespace mlir::trm {
 
 class VulkanExecutable {
 public:
-  /// `f16`: kernel arithmetic in f16 (trm-to-vulkan-f16-pipeline).
-  static llvm::Error lower(ModuleOp module, PassManager &pm, bool f16 = false);
+  /// Lowers with the trm-to-vulkan pipeline for `options`.
+  static llvm::Error lower(ModuleOp module, PassManager &pm,
+                           const VulkanCodegenOptions &options);
   /// JIT-compiles a lowered module; kernels run on `runtime`, which must
   /// outlive the executable.
   static llvm::Expected<std::unique_ptr<VulkanExecutable>>

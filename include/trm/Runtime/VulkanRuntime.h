@@ -84,6 +84,8 @@ public:
   /// Validation-layer warnings and errors seen so far (each also printed).
   int64_t validationMessages() const;
   std::string deviceDescription() const;
+  /// True for a CPU implementation of Vulkan (lavapipe, SwiftShader).
+  bool isCPUDevice() const;
   llvm::Error savePipelineCache();
 
   /// The mgpu*/trmGpu* symbols for ExecutionEngine::registerSymbols.

@@ -778,6 +778,10 @@ std::string VulkanRuntime::deviceDescription() const {
       .str();
 }
 
+bool VulkanRuntime::isCPUDevice() const {
+  return impl->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
 llvm::Error VulkanRuntime::savePipelineCache() {
   if (impl->options.pipelineCachePath.empty())
     return llvm::Error::success();
