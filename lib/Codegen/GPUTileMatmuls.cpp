@@ -149,6 +149,16 @@ private:
     return arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, a,
                                  index(bound));
   }
+  /// Whether the blocks along `iv` (a row, a column or the reduction) do
+  /// not divide its extent, so that the last block reaches past the end.
+  bool isRagged(Value iv) {
+    int64_t rank = m.counts.size();
+    if (iv == m.reduction.getInductionVar())
+      return m.depth % shape.kTile != 0;
+    if (iv == m.loop.getInductionVars()[rank - 2])
+      return m.counts[rank - 2] % shape.blockRows() != 0;
+    return m.counts[rank - 1] % shape.blockCols() != 0;
+  }
   Value clampTo(Value a, int64_t count) {
     return arith::MinUIOp::create(rewriter, loc, a, index(count - 1));
   }
@@ -188,7 +198,11 @@ Value MatmulTiler::loadAt(memref::LoadOp load, Value firstIv, Value firstAt,
     }
     Value at = i == firstIv ? firstAt : secondAt;
     int64_t count = i == firstIv ? firstCount : secondCount;
-    if (i == k && count % shape.kTile != 0)
+    if (!isRagged(i)) {
+      indices.push_back(at);
+      continue;
+    }
+    if (i == k)
       inRange = less(at, count);
     indices.push_back(clampTo(at, count));
   }
@@ -349,8 +363,7 @@ void MatmulTiler::rewrite() {
   }
 
   // One epilogue per accumulator, at its row and column.
-  bool ragged = rowCount % shape.blockRows() != 0 ||
-                colCount % shape.blockCols() != 0;
+  bool ragged = isRagged(row) || isRagged(col);
   for (int64_t r = 0; r < shape.rows; ++r)
     for (int64_t c = 0; c < shape.cols; ++c) {
       OpBuilder::InsertionGuard guard(rewriter);
