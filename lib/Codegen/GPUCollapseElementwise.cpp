@@ -50,13 +50,23 @@ bool operandsCollapsible(linalg::GenericOp op,
   return true;
 }
 
+/// A reduction over the innermost loop only (a norm's sum of squares, a
+/// softmax's max and sum): its leading loops collapse like an element-wise
+/// op's, onto the same [rows, n] views as the element-wise ops that use
+/// its result, so trm-gpu-fuse-row-reductions can pair them.
+bool isRowReduction(linalg::GenericOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  return op.getNumReductionLoops() == 1 &&
+         iterators.back() == utils::IteratorType::reduction;
+}
+
 struct GPUCollapseElementwisePass
     : trm::impl::TRMGPUCollapseElementwiseBase<GPUCollapseElementwisePass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> candidates;
     getOperation().walk([&](linalg::GenericOp op) {
       if (op.getNumLoops() >= 3 && op.hasPureBufferSemantics() &&
-          op.getNumParallelLoops() == op.getNumLoops())
+          (op.getNumParallelLoops() == op.getNumLoops() || isRowReduction(op)))
         candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());

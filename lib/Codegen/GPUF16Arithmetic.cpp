@@ -62,7 +62,8 @@ struct GPUF16ArithmeticPass
     });
     for (Operation *op : ops) {
       if (isa<arith::AddFOp>(op) &&
-          llvm::any_of(op->getOperands(), isLoopCarried)) {
+          (llvm::any_of(op->getOperands(), isLoopCarried) ||
+           op->hasAttr(trm::kAccumulationAttr))) {
         ++numAccumulations;
         continue;
       }

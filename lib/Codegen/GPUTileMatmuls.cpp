@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/Passes.h"
 
-#include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
+#include "trm/Codegen/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
@@ -279,20 +279,16 @@ void MatmulTiler::rewrite() {
   // each of its elements: A when the workgroup is more than one column
   // wide, B when it is more than one row high. Otherwise each invocation
   // loads its own elements.
-  auto workgroup = spirv::StorageClassAttr::get(rewriter.getContext(),
-                                                spirv::StorageClass::Workgroup);
   Type f32 = rewriter.getF32Type();
   Value lhsTile, rhsTile;
   if (shape.threadsX > 1)
     lhsTile = memref::AllocOp::create(
         rewriter, loc,
-        MemRefType::get({shape.blockRows(), shape.kTile}, f32,
-                        MemRefLayoutAttrInterface(), workgroup));
+        trm::workgroupMemRefType({shape.blockRows(), shape.kTile}, f32));
   if (shape.threadsY > 1)
     rhsTile = memref::AllocOp::create(
         rewriter, loc,
-        MemRefType::get({shape.kTile, shape.blockCols()}, f32,
-                        MemRefLayoutAttrInterface(), workgroup));
+        trm::workgroupMemRefType({shape.kTile, shape.blockCols()}, f32));
   auto rowOf = [&](int64_t r) {
     return add(ty, index(r * shape.threadsY));
   };

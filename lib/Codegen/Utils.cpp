@@ -1,6 +1,7 @@
 //===- Utils.cpp - helpers shared by the codegen passes -------------------===//
 #include "trm/Codegen/Utils.h"
 
+#include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -21,4 +22,12 @@ mlir::Value mlir::trm::viewRoot(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();
   return v;
+}
+
+mlir::MemRefType mlir::trm::workgroupMemRefType(ArrayRef<int64_t> shape,
+                                          Type elementType) {
+  auto workgroup = spirv::StorageClassAttr::get(elementType.getContext(),
+                                                spirv::StorageClass::Workgroup);
+  return MemRefType::get(shape, elementType, MemRefLayoutAttrInterface(),
+                         workgroup);
 }

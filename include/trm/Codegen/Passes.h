@@ -18,6 +18,9 @@ namespace mlir::trm {
 /// Marks the loop over the rows one invocation computes
 /// (trm-gpu-map-parallel-loops), for trm-gpu-unroll-jam-register-tiles.
 inline constexpr llvm::StringLiteral kRegisterTileAttr = "trm.register_tile";
+/// Marks a sum of partial sums (trm-gpu-fuse-row-reductions' combining
+/// tree), which trm-gpu-f16-arithmetic keeps in f32 like loop-carried sums.
+inline constexpr llvm::StringLiteral kAccumulationAttr = "trm.accumulation";
 
 #define GEN_PASS_DECL
 #include "trm/Codegen/Passes.h.inc"

@@ -136,6 +136,39 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
                            "::mlir::scf::SCFDialect"];
 }
 
+def TRMGPUFuseRowReductions : Pass<"trm-gpu-fuse-row-reductions",
+                                   "func::FuncOp"> {
+  let summary = "A row reduction and the element-wise loop that reads its "
+                "result in one kernel (norms, softmax)";
+  let description = [{
+    An outermost scf.parallel over rows whose body is
+    `store (for k: acc = acc (+|max) f(row, k)), result[row]`, directly
+    followed by an scf.parallel over (rows, n) that reads `result` only at
+    its own row (and writes nothing the reduction reads), becomes one
+    gpu.launch with a workgroup of `workgroup-size` invocations per row.
+    Each invocation reduces every workgroup-size-th element of the row,
+    the shares are combined pairwise in workgroup memory (log2 rounds, a
+    barrier each), invocation 0 stores the total to `result`, and the
+    invocations then compute the row's element-wise results with the total
+    in a register. An RMS norm becomes one kernel instead of two, a softmax
+    two instead of four.
+
+    The reduction's initial value must be the identity of its combining op
+    (0 for a sum, -inf or the lowest float for a max): every share starts
+    from it. The sum's order changes (strided shares, then a tree).
+  }];
+  let options = [
+    Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",
+           "invocations per row (a power of two)">,
+  ];
+  let statistics = [
+    Statistic<"numFused", "fused", "Row reductions fused with their consumer">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::spirv::SPIRVDialect"];
+}
+
 def TRMGPUTileMatmuls : Pass<"trm-gpu-tile-matmuls", "func::FuncOp"> {
   let summary = "Workgroup tiles for matmul loops, operands staged in "
                 "workgroup (shared) memory";
@@ -219,11 +252,17 @@ def TRMGPUCollapseElementwise : Pass<"trm-gpu-collapse-elementwise",
     memref.collapse_shape) wherever every operand's merged dimensions are
     contiguous, so such an epilogue becomes a [B*S, N] loop that fuses into
     its matmul's kernel: one launch and one pass over memory fewer.
+
+    Reductions over the innermost loop alone (RMS norm's sum of squares,
+    softmax's max and sum) collapse the same way, onto the [rows, n] and
+    [rows] views of the element-wise ops that consume their result, for
+    trm-gpu-fuse-row-reductions.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect"];
   let statistics = [
-    Statistic<"numCollapsed", "collapsed", "Element-wise ops collapsed">,
+    Statistic<"numCollapsed", "collapsed",
+              "Element-wise ops and row reductions collapsed">,
   ];
 }
 
@@ -254,8 +293,10 @@ def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
     functions (exp, rsqrt: few per element, and f32 keeps softmax and the
     norms accurate). One more exception keeps the error of long reductions
     down: an `arith.addf` with a loop-carried operand (a reduction's
-    accumulator: matmul, norm and softmax sums) stays f32, so products are
-    f16 and sums f32, like tensor cores do. The SPIR-V target then needs
+    accumulator: matmul, norm and softmax sums) stays f32, and so does one
+    marked `trm.accumulation` (a sum of partial sums, from
+    trm-gpu-fuse-row-reductions), so products are f16 and sums f32, like
+    tensor cores do. The SPIR-V target then needs
     the Float16 capability and the device the shaderFloat16 feature, which
     trm-run queries rather than assumes.
   }];

@@ -17,6 +17,11 @@ bool hasBoolOperands(linalg::LinalgOp op);
 /// The buffer a chain of views (subviews, reshapes, casts) of `v` starts
 /// from: `v` itself if it is no view.
 Value viewRoot(Value v);
+
+/// A buffer type in workgroup (shared) memory, for a memref.alloc inside a
+/// kernel: convert-gpu-to-spirv turns such an alloc into a Workgroup
+/// variable.
+MemRefType workgroupMemRefType(ArrayRef<int64_t> shape, Type elementType);
 } // namespace mlir::trm
 
 #endif

@@ -53,3 +53,24 @@ gpu.module @other {
     gpu.return %y : f32
   }
 }
+
+// -----
+
+// A sum of partial sums marked trm.accumulation (a row reduction's
+// combining tree) stays f32 too; an unmarked one goes to f16.
+// CHECK-LABEL: gpu.func @partial_sums
+// CHECK: arith.addf %{{.*}}, %{{.*}} {trm.accumulation} : f32
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f16
+gpu.module @kernels {
+  gpu.func @partial_sums(%s: memref<2xf32>, %out: memref<2xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %a = memref.load %s[%c0] : memref<2xf32>
+    %b = memref.load %s[%c1] : memref<2xf32>
+    %t = arith.addf %a, %b {trm.accumulation} : f32
+    memref.store %t, %out[%c0] : memref<2xf32>
+    %u = arith.addf %a, %b : f32
+    memref.store %u, %out[%c1] : memref<2xf32>
+    gpu.return
+  }
+}
