@@ -70,7 +70,8 @@ static constexpr const char *kTRMToLLVM =
     "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"         \
     /* Every linalg op (copies included) -> one kernel launch. */              \
     "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"                \
-    "trm-gpu-collapse-elementwise,canonicalize,cse,"                           \
+    "trm-gpu-reductions-innermost,trm-gpu-collapse-elementwise,canonicalize,"  \
+    "cse,"                                                                     \
     "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
     "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
     "trm-gpu-fuse-parallel-loops,trm-gpu-fuse-row-reductions,"                 \

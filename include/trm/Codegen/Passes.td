@@ -240,6 +240,25 @@ def TRMGPUSetEntryPointABI : Pass<"trm-gpu-set-entry-point-abi",
   let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
 }
 
+def TRMGPUReductionsInnermost : Pass<"trm-gpu-reductions-innermost",
+                                     "func::FuncOp"> {
+  let summary = "Move the reduction loops of linalg.generic ops innermost";
+  let description = [{
+    A parallel loop nested below a reduction loop runs sequentially inside
+    the kernel of the loops around the reduction. This pass interchanges
+    the loops of every linalg.generic on buffers so that its parallel loops
+    come first (in their order) and its reduction loops last: a reduction
+    over a middle dimension (the mlp_t norm's sum over the sequence of a
+    [B, S, D] tensor) then runs in one invocation per output element
+    instead of one per batch.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numInterchanged", "interchanged",
+              "Ops whose reduction loops were moved innermost">,
+  ];
+}
+
 def TRMGPUCollapseElementwise : Pass<"trm-gpu-collapse-elementwise",
                                      "func::FuncOp"> {
   let summary = "Element-wise ops iterate like the matmuls that feed them";
