@@ -100,26 +100,24 @@ void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
                                        llvm::StringRef device,
                                        const VulkanCodegenOptions &vulkan) const {
   Builder b(lowered.getContext());
-  lowered->setAttr(
-      kArtifactAttrName,
-      b.getDictionaryAttr({
-          b.getNamedAttr("key", b.getStringAttr(artifactKey(device, vulkan))),
-          b.getNamedAttr("device", b.getStringAttr(device)),
-          b.getNamedAttr("f16", b.getBoolAttr(vulkan.f16)),
-          b.getNamedAttr("device_kind",
-                         b.getStringAttr(
-                             stringifyVulkanDeviceKind(vulkan.deviceKind))),
-          b.getNamedAttr("entry", b.getStringAttr(entry)),
-          b.getNamedAttr("policy", b.getStringAttr(policy)),
-          b.getNamedAttr("batch", b.getI64IntegerAttr(batch)),
-          b.getNamedAttr("seq_len", b.getI64IntegerAttr(seqLen)),
-          b.getNamedAttr("vocab_size", b.getI64IntegerAttr(vocab)),
-          b.getNamedAttr("max_steps", b.getI64IntegerAttr(maxSteps)),
-          b.getNamedAttr("num_puzzle_identifiers",
-                         b.getI64IntegerAttr(numPuzzleIds)),
-          b.getNamedAttr("H_cycles", b.getI64IntegerAttr(hCycles)),
-          b.getNamedAttr("L_cycles", b.getI64IntegerAttr(lCycles)),
-      }));
+  NamedAttrList fields;
+  fields.append("key", b.getStringAttr(artifactKey(device, vulkan)));
+  fields.append("device", b.getStringAttr(device));
+  fields.append("f16", b.getBoolAttr(vulkan.f16));
+  if (device == "vulkan")
+    fields.append("device_kind", b.getStringAttr(stringifyVulkanDeviceKind(
+                                     vulkan.deviceKind)));
+  fields.append("entry", b.getStringAttr(entry));
+  fields.append("policy", b.getStringAttr(policy));
+  fields.append("batch", b.getI64IntegerAttr(batch));
+  fields.append("seq_len", b.getI64IntegerAttr(seqLen));
+  fields.append("vocab_size", b.getI64IntegerAttr(vocab));
+  fields.append("max_steps", b.getI64IntegerAttr(maxSteps));
+  fields.append("num_puzzle_identifiers", b.getI64IntegerAttr(numPuzzleIds));
+  fields.append("H_cycles", b.getI64IntegerAttr(hCycles));
+  fields.append("L_cycles", b.getI64IntegerAttr(lCycles));
+  lowered->setAttr(kArtifactAttrName,
+                   fields.getDictionary(lowered.getContext()));
 }
 
 llvm::Expected<ModelSignature>
@@ -142,12 +140,14 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
     return error(path + ": artifact names no device (cpu or vulkan)");
   auto f16Attr = dict.getAs<BoolAttr>("f16");
   vulkan.f16 = f16Attr && f16Attr.getValue();
-  std::optional<VulkanDeviceKind> kind =
-      parseVulkanDeviceKind(str("device_kind"));
-  if (!kind)
-    return error(path + ": artifact field 'device_kind' must be gpu or cpu, "
-                 "not '" + str("device_kind") + "'");
-  vulkan.deviceKind = *kind;
+  if (device == "vulkan") {
+    std::optional<VulkanDeviceKind> kind =
+        parseVulkanDeviceKind(str("device_kind"));
+    if (!kind)
+      return error(path + ": artifact field 'device_kind' must be gpu or "
+                   "cpu, not '" + str("device_kind") + "'");
+    vulkan.deviceKind = *kind;
+  }
   if (str("key") != artifactKey(device, vulkan))
     return error(path + ": stale artifact (key " + str("key") +
                  ", this trm-run expects " + artifactKey(device, vulkan) +
