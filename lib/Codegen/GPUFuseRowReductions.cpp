@@ -24,22 +24,6 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
-/// The trip counts of a loop with zero lower bounds and unit steps.
-std::optional<SmallVector<int64_t>> staticCounts(scf::ParallelOp loop) {
-  SmallVector<int64_t> counts;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
-    std::optional<int64_t> u = getConstantIntValue(ub);
-    if (getConstantIntValue(lb) != 0 || getConstantIntValue(step) != 1 || !u ||
-        *u <= 0)
-      return std::nullopt;
-    counts.push_back(*u);
-  }
-  if (!loop.getInitVals().empty())
-    return std::nullopt;
-  return counts;
-}
-
 /// Whether `value` is the identity of `combine` (0 for a sum, -inf or the
 /// lowest float for a max), so that every invocation may start from it.
 bool isIdentity(Operation *combine, Value value) {
@@ -64,9 +48,11 @@ struct RowReduction {
 };
 
 std::optional<RowReduction> matchRowReduction(scf::ParallelOp loop) {
-  std::optional<SmallVector<int64_t>> counts = staticCounts(loop);
+  std::optional<SmallVector<int64_t>> counts =
+      trm::staticTripCounts(loop, /*normalized=*/true);
   Block *body = loop.getBody();
-  if (!counts || body->getOperations().size() != 3)
+  if (!counts || !loop.getInitVals().empty() ||
+      body->getOperations().size() != 3)
     return std::nullopt;
   auto reduction = dyn_cast<scf::ForOp>(&body->front());
   auto store = dyn_cast<memref::StoreOp>(body->front().getNextNode());
@@ -104,9 +90,10 @@ std::optional<RowReduction> matchRowReduction(scf::ParallelOp loop) {
 /// row that it alone reads, after it has read it.
 bool consumesRows(RowReduction r, scf::ParallelOp consumer,
                   SmallVectorImpl<memref::LoadOp> &resultLoads) {
-  std::optional<SmallVector<int64_t>> counts = staticCounts(consumer);
+  std::optional<SmallVector<int64_t>> counts =
+      trm::staticTripCounts(consumer, /*normalized=*/true);
   int64_t rank = r.counts.size();
-  if (!counts || int64_t(counts->size()) != rank + 1 ||
+  if (!counts || !consumer.getInitVals().empty() || int64_t(counts->size()) != rank + 1 ||
       ArrayRef<int64_t>(*counts).take_front(rank) != ArrayRef(r.counts))
     return false;
   Value result = r.store.getMemRef();

@@ -1,5 +1,6 @@
 //===- GPUMapParallelLoops.cpp - workgroup tiling of scf.parallel ---------===//
 #include "trm/Codegen/Passes.h"
+#include "trm/Codegen/Utils.h"
 
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -15,20 +16,6 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
-/// Static trip counts of every dimension, or nothing if one is dynamic.
-std::optional<SmallVector<int64_t>> tripCounts(scf::ParallelOp loop) {
-  SmallVector<int64_t> counts;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
-    auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
-         s = getConstantIntValue(step);
-    if (!l || !u || !s || *s <= 0)
-      return std::nullopt;
-    counts.push_back(llvm::divideCeil(std::max<int64_t>(*u - *l, 0), *s));
-  }
-  return counts;
-}
-
 /// The mapping of `loop`: dimensions with `mapped[d]` get the processors
 /// `first`, first+1, first+2 from the innermost outwards; the rest run
 /// sequentially.
@@ -181,7 +168,7 @@ struct GPUMapParallelLoopsPass
       toNestedFors(loop, rewriter);
     }
     for (scf::ParallelOp loop : outermost) {
-      std::optional<SmallVector<int64_t>> counts = tripCounts(loop);
+      std::optional<SmallVector<int64_t>> counts = trm::staticTripCounts(loop);
       if (!counts) {
         loop.emitError("trm-gpu-map-parallel-loops: dynamic loop bounds are "
                        "not supported");
@@ -190,7 +177,7 @@ struct GPUMapParallelLoopsPass
       if (std::optional<scf::ParallelOp> outer =
               registerTile(loop, *counts, rowsPerInvocation, rewriter)) {
         loop = *outer;
-        counts = tripCounts(loop);
+        counts = trm::staticTripCounts(loop);
       }
       // Thread tile: innermost dimensions first, power-of-two extents.
       int64_t rank = counts->size(), budget = workgroupSize;

@@ -33,23 +33,17 @@ struct MatmulLoop {
   int64_t depth;               // trip count of the reduction
 };
 
-std::optional<int64_t> constantOf(Value v) { return getConstantIntValue(v); }
-
 bool usesValue(memref::LoadOp load, Value v) {
   return llvm::is_contained(load.getIndices(), v);
 }
 
 std::optional<MatmulLoop> matchMatmul(scf::ParallelOp loop) {
   MatmulLoop m{loop, {}, {}, {}, {}, {}, {}, 0};
-  if (!loop.getInitVals().empty() || loop.getNumLoops() < 2)
+  std::optional<SmallVector<int64_t>> counts =
+      trm::staticTripCounts(loop, /*normalized=*/true);
+  if (!counts || !loop.getInitVals().empty() || loop.getNumLoops() < 2)
     return std::nullopt;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
-    std::optional<int64_t> u = constantOf(ub);
-    if (constantOf(lb) != 0 || constantOf(step) != 1 || !u || *u <= 0)
-      return std::nullopt;
-    m.counts.push_back(*u);
-  }
+  m.counts = *counts;
   // Nested parallel loops would need mapping of their own.
   if (loop.getBody()
           ->walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
@@ -57,11 +51,11 @@ std::optional<MatmulLoop> matchMatmul(scf::ParallelOp loop) {
     return std::nullopt;
   m.reduction = dyn_cast<scf::ForOp>(&loop.getBody()->front());
   if (!m.reduction || m.reduction.getNumRegionIterArgs() != 1 ||
-      constantOf(m.reduction.getLowerBound()) != 0 ||
-      constantOf(m.reduction.getStep()) != 1 ||
+      getConstantIntValue(m.reduction.getLowerBound()) != 0 ||
+      getConstantIntValue(m.reduction.getStep()) != 1 ||
       !loop.isDefinedOutsideOfLoop(m.reduction.getInitArgs()[0]))
     return std::nullopt;
-  std::optional<int64_t> depth = constantOf(m.reduction.getUpperBound());
+  std::optional<int64_t> depth = getConstantIntValue(m.reduction.getUpperBound());
   if (!depth || *depth <= 0)
     return std::nullopt;
   m.depth = *depth;
@@ -110,13 +104,6 @@ std::optional<MatmulLoop> matchMatmul(scf::ParallelOp loop) {
   } else {
     return std::nullopt;
   }
-  // The epilogue must not reach into the reduction's body.
-  for (Operation &op : llvm::make_range(std::next(Block::iterator(
-                                            m.reduction.getOperation())),
-                                        loop.getBody()->end()))
-    for (Value operand : op.getOperands())
-      if (operand.getParentBlock() == body)
-        return std::nullopt;
   return m;
 }
 

@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -30,4 +31,21 @@ mlir::MemRefType mlir::trm::workgroupMemRefType(ArrayRef<int64_t> shape,
                                                 spirv::StorageClass::Workgroup);
   return MemRefType::get(shape, elementType, MemRefLayoutAttrInterface(),
                          workgroup);
+}
+
+std::optional<llvm::SmallVector<int64_t>>
+mlir::trm::staticTripCounts(scf::ParallelOp loop, bool normalized) {
+  SmallVector<int64_t> counts;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb),
+                           u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return std::nullopt;
+    if (normalized && (*l != 0 || *s != 1 || *u <= 0))
+      return std::nullopt;
+    counts.push_back(llvm::divideCeil(std::max<int64_t>(*u - *l, 0), *s));
+  }
+  return counts;
 }

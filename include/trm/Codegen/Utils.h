@@ -3,6 +3,7 @@
 #define TRM_CODEGEN_UTILS_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace mlir::trm {
 /// True when the op's body reads a tensor at computed indices (a gather, e.g.
@@ -22,6 +23,13 @@ Value viewRoot(Value v);
 /// kernel: convert-gpu-to-spirv turns such an alloc into a Workgroup
 /// variable.
 MemRefType workgroupMemRefType(ArrayRef<int64_t> shape, Type elementType);
+
+/// The trip count of every dimension of a parallel loop with static bounds
+/// and positive steps, or nothing if one is dynamic. With `normalized`, also
+/// nothing unless every lower bound is 0 and every step 1 (so the induction
+/// variables are the indices themselves) and no count is 0.
+std::optional<SmallVector<int64_t>>
+staticTripCounts(scf::ParallelOp loop, bool normalized = false);
 } // namespace mlir::trm
 
 #endif
