@@ -53,7 +53,7 @@ bool operandsCollapsible(linalg::GenericOp op,
 /// A reduction over the innermost loop only (a norm's sum of squares, a
 /// softmax's max and sum): its leading loops collapse like an element-wise
 /// op's, onto the same [rows, n] views as the element-wise ops that use
-/// its result, so trm-gpu-fuse-row-reductions can pair them.
+/// its result, so trm-gpu-fuse-reductions can pair them.
 bool isRowReduction(linalg::GenericOp op) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   return op.getNumReductionLoops() == 1 &&

@@ -18,7 +18,7 @@ namespace mlir::trm {
 /// Marks the loop over the rows one invocation computes
 /// (trm-gpu-map-parallel-loops), for trm-gpu-unroll-jam-register-tiles.
 inline constexpr llvm::StringLiteral kRegisterTileAttr = "trm.register_tile";
-/// Marks a sum of partial sums (trm-gpu-fuse-row-reductions' combining
+/// Marks a sum of partial sums (trm-gpu-fuse-reductions' combining
 /// tree), which trm-gpu-f16-arithmetic keeps in f32 like loop-carried sums.
 inline constexpr llvm::StringLiteral kAccumulationAttr = "trm.accumulation";
 

@@ -136,33 +136,41 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
                            "::mlir::scf::SCFDialect"];
 }
 
-def TRMGPUFuseRowReductions : Pass<"trm-gpu-fuse-row-reductions",
-                                   "func::FuncOp"> {
-  let summary = "A row reduction and the element-wise loop that reads its "
-                "result in one kernel (norms, softmax)";
+def TRMGPUFuseReductions : Pass<"trm-gpu-fuse-reductions", "func::FuncOp"> {
+  let summary = "A reduction and the element-wise loop that reads its result "
+                "in one kernel (norms, softmax)";
   let description = [{
-    An outermost scf.parallel over rows whose body is
-    `store (for k: acc = acc (+|max) f(row, k)), result[row]`, directly
-    followed by an scf.parallel over (rows, n) that reads `result` only at
-    its own row (and writes nothing the reduction reads), becomes one
-    gpu.launch with a workgroup of `workgroup-size` invocations per row.
-    Each invocation reduces every workgroup-size-th element of the row,
-    the shares are combined pairwise in workgroup memory (log2 rounds, a
-    barrier each), invocation 0 stores the total to `result`, and the
-    invocations then compute the row's element-wise results with the total
-    in a register. An RMS norm becomes one kernel instead of two, a softmax
+    An outermost scf.parallel whose body is
+    `store (for k: acc = acc (+|max) f(i.., k)), result[i..]`, directly
+    followed by an scf.parallel over the same dimensions plus the reduced
+    one that reads `result` only at its own (i..) and writes what the
+    reduction reads only in place (same view, its own indices), becomes
+    one kernel. An RMS norm becomes one kernel instead of two, a softmax
     two instead of four.
 
-    The reduction's initial value must be the identity of its combining op
-    (0 for a sum, -inf or the lowest float for a max): every share starts
-    from it. The sum's order changes (strided shares, then a tree).
+    Reduced dimension innermost (a row: the norm over features, softmax):
+    one gpu.launch with a workgroup of `workgroup-size` invocations per
+    row. Each invocation reduces every workgroup-size-th element of the
+    row, the shares are combined pairwise in workgroup memory (log2
+    rounds, a barrier each; the combining ops are marked
+    `trm.accumulation`), invocation 0 stores the total to `result`, and
+    the invocations then compute the row's element-wise results with the
+    total in a register. The reduction's initial value must be the
+    identity of its combining op (0 for a sum, -inf or the lowest float
+    for a max): every share starts from it. The sum's order changes
+    (strided shares, then a tree).
+
+    Reduced dimension elsewhere (a column: the mlp_t norm over the
+    sequence of [B, S, D]): each iteration of the reduction loop runs the
+    consumer's loop over that dimension after its sum; the result is an
+    ordinary scf.parallel over (b, d).
   }];
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",
            "invocations per row (a power of two)">,
   ];
   let statistics = [
-    Statistic<"numFused", "fused", "Row reductions fused with their consumer">,
+    Statistic<"numFused", "fused", "Reductions fused with their consumer">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
@@ -275,7 +283,7 @@ def TRMGPUCollapseElementwise : Pass<"trm-gpu-collapse-elementwise",
     Reductions over the innermost loop alone (RMS norm's sum of squares,
     softmax's max and sum) collapse the same way, onto the [rows, n] and
     [rows] views of the element-wise ops that consume their result, for
-    trm-gpu-fuse-row-reductions.
+    trm-gpu-fuse-reductions.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect"];
@@ -314,7 +322,7 @@ def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
     down: an `arith.addf` with a loop-carried operand (a reduction's
     accumulator: matmul, norm and softmax sums) stays f32, and so does one
     marked `trm.accumulation` (a sum of partial sums, from
-    trm-gpu-fuse-row-reductions), so products are f16 and sums f32, like
+    trm-gpu-fuse-reductions), so products are f16 and sums f32, like
     tensor cores do. The SPIR-V target then needs
     the Float16 capability and the device the shaderFloat16 feature, which
     trm-run queries rather than assumes.

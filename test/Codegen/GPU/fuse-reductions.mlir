@@ -1,6 +1,6 @@
-// RUN: trm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(trm-gpu-fuse-row-reductions{workgroup-size=8}),canonicalize,cse)' | FileCheck %s
-// RUN: not trm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(trm-gpu-fuse-row-reductions{workgroup-size=6}))' 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: error: trm-gpu-fuse-row-reductions: workgroup-size 6 is not a power of two
+// RUN: trm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(trm-gpu-fuse-reductions{workgroup-size=8}),canonicalize,cse)' | FileCheck %s
+// RUN: not trm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(trm-gpu-fuse-reductions{workgroup-size=6}))' 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: trm-gpu-fuse-reductions: workgroup-size 6 is not a power of two
 
 // Softmax's max and the exp that reads it: one kernel, a workgroup of 8
 // per row (400 rows). Each invocation takes every 8th element of its row;
@@ -159,3 +159,49 @@ func.func @left_alone(%x: memref<16x8xf32>, %r: memref<16xf32>, %y: memref<16x8x
   return
 }
 
+
+// -----
+
+// The mlp_t norm: a sum over the sequence (the middle dimension) of
+// [2, 97, 512], scaled in place. Fused as a loop: each (b, d) iteration
+// sums its column, then scales it, reading the sum from its register. The
+// result stays one scf.parallel over (b, d) for trm-gpu-map-parallel-loops.
+// CHECK-LABEL: func @column_norm
+// CHECK-NOT: gpu.launch
+// CHECK: scf.parallel (%[[B:.*]], %[[D:.*]]) = (%c0, %c0) to (%c2, %c512)
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c97 step %c1 iter_args
+// CHECK: memref.store %[[SUM]], %arg1[%[[B]], %[[D]]]
+// CHECK: scf.for %[[S:.*]] = %c0 to %c97 step %c1 {
+// CHECK-NOT: memref.load %arg1
+// CHECK: arith.addf %[[SUM]], %cst
+// CHECK: memref.store %{{.*}}, %arg0[%[[B]], %[[S]], %[[D]]]
+// CHECK-NOT: scf.parallel
+func.func @column_norm(%x: memref<2x97x512xf32>, %ss: memref<2x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c97 = arith.constant 97 : index
+  %c512 = arith.constant 512 : index
+  %zero = arith.constant 0.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  scf.parallel (%b, %d) = (%c0, %c0) to (%c2, %c512) step (%c1, %c1) {
+    %sum = scf.for %s = %c0 to %c97 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %v = memref.load %x[%b, %s, %d] : memref<2x97x512xf32>
+      %sq = arith.mulf %v, %v : f32
+      %t = arith.addf %acc, %sq : f32
+      scf.yield %t : f32
+    }
+    memref.store %sum, %ss[%b, %d] : memref<2x512xf32>
+    scf.reduce
+  }
+  scf.parallel (%b, %s, %d) = (%c0, %c0, %c0) to (%c2, %c97, %c512) step (%c1, %c1, %c1) {
+    %v = memref.load %x[%b, %s, %d] : memref<2x97x512xf32>
+    %sum = memref.load %ss[%b, %d] : memref<2x512xf32>
+    %m = arith.addf %sum, %eps : f32
+    %r = math.rsqrt %m : f32
+    %o = arith.mulf %v, %r : f32
+    memref.store %o, %x[%b, %s, %d] : memref<2x97x512xf32>
+    scf.reduce
+  }
+  return
+}

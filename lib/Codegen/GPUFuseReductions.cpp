@@ -1,12 +1,16 @@
-//===- GPUFuseRowReductions.cpp - norms and softmaxes in one kernel -------===//
+//===- GPUFuseReductions.cpp - norms and softmaxes in one kernel ----------===//
 //
 // An RMS norm is a reduction over each row (the sum of squares) and an
 // element-wise op that reads the row's result (the scaling); a softmax is
 // two such pairs. As loop nests they are two kernels, the second one
-// rereading the row. Here each pair becomes one gpu.launch with a workgroup
-// per row: its invocations reduce a strided share of the row each, combine
-// the shares in workgroup memory, and then compute the row's element-wise
-// results with the total at hand.
+// rereading the row. Here each pair becomes one kernel. For a reduction
+// over the innermost dimension, a gpu.launch with a workgroup per row: its
+// invocations reduce a strided share of the row each, combine the shares
+// in workgroup memory, and then compute the row's element-wise results
+// with the total at hand. For a reduction over another dimension (the
+// mlp_t norm sums over the sequence of [B, S, D]), the reduction's own
+// invocations, one per (b, d), run the consumer's loop over that
+// dimension after their sum.
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/Passes.h"
@@ -17,7 +21,7 @@
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::trm {
-#define GEN_PASS_DEF_TRMGPUFUSEROWREDUCTIONS
+#define GEN_PASS_DEF_TRMGPUFUSEREDUCTIONS
 #include "trm/Codegen/Passes.h.inc"
 } // namespace mlir::trm
 
@@ -39,7 +43,7 @@ bool isIdentity(Operation *combine, Value value) {
 }
 
 /// `rows = for k (acc = combine(acc, f(row, k)))`, stored at the row.
-struct RowReduction {
+struct Reduction {
   scf::ParallelOp loop;
   scf::ForOp reduction;
   Operation *combine;
@@ -47,7 +51,7 @@ struct RowReduction {
   SmallVector<int64_t> counts;
 };
 
-std::optional<RowReduction> matchRowReduction(scf::ParallelOp loop) {
+std::optional<Reduction> matchReduction(scf::ParallelOp loop) {
   std::optional<SmallVector<int64_t>> counts =
       trm::staticTripCounts(loop, /*normalized=*/true);
   Block *body = loop.getBody();
@@ -80,49 +84,94 @@ std::optional<RowReduction> matchRowReduction(scf::ParallelOp loop) {
   });
   if (writes)
     return std::nullopt;
-  return RowReduction{loop, reduction, combine, store, *counts};
+  return Reduction{loop, reduction, combine, store, *counts};
 }
 
-/// An element-wise loop over (rows.., n) right after the reduction that reads
-/// the reduction's result only at its own row, and writes a buffer the
-/// reduction reads only in place: through the same view, at (row.., j)
-/// where the reduction reads (row.., k). A workgroup then writes only the
-/// row that it alone reads, after it has read it.
-bool consumesRows(RowReduction r, scf::ParallelOp consumer,
-                  SmallVectorImpl<memref::LoadOp> &resultLoads) {
+/// The element-wise loop that reads a reduction's result: its dimensions are
+/// the reduction's with one more, the reduced one, at `reducedDim`.
+struct Consumer {
+  scf::ParallelOp loop;
+  int64_t reducedDim;
+  SmallVector<memref::LoadOp> resultLoads;
+};
+
+/// `values` with `inserted` at `position`.
+SmallVector<Value> insertAt(ArrayRef<Value> values, int64_t position,
+                            Value inserted) {
+  SmallVector<Value> result(values);
+  result.insert(result.begin() + position, inserted);
+  return result;
+}
+
+/// `values` without the one at `position`.
+template <typename T>
+SmallVector<T> eraseAt(ArrayRef<T> values, int64_t position) {
+  SmallVector<T> result(values);
+  result.erase(result.begin() + position);
+  return result;
+}
+
+/// A loop over the reduction's dimensions plus the reduced one, right after
+/// the reduction, that reads the reduction's result only at its own
+/// position (its indices without the reduced one), and writes a buffer the
+/// reduction reads only in place: through the same view, at its own indices
+/// where the reduction reads them with k in the reduced one's place. Each
+/// workgroup (row) or invocation (column) then writes only what it alone
+/// reads, after it has read it.
+std::optional<Consumer> matchConsumer(Reduction r, scf::ParallelOp loop) {
   std::optional<SmallVector<int64_t>> counts =
-      trm::staticTripCounts(consumer, /*normalized=*/true);
+      trm::staticTripCounts(loop, /*normalized=*/true);
   int64_t rank = r.counts.size();
-  if (!counts || !consumer.getInitVals().empty() || int64_t(counts->size()) != rank + 1 ||
-      ArrayRef<int64_t>(*counts).take_front(rank) != ArrayRef(r.counts))
-    return false;
+  if (!counts || !loop.getInitVals().empty() ||
+      int64_t(counts->size()) != rank + 1)
+    return std::nullopt;
   Value result = r.store.getMemRef();
+  SmallVector<Value> ivs = loop.getInductionVars();
+  // The reduced dimension: the one whose removal leaves the reduction's
+  // dimensions and the result's indices (innermost first: the row case).
+  std::optional<int64_t> reducedDim;
+  for (int64_t d = rank; d >= 0 && !reducedDim; --d) {
+    if (eraseAt<int64_t>(*counts, d) != r.counts)
+      continue;
+    SmallVector<Value> otherIvs = eraseAt<Value>(ivs, d);
+    bool indexedRight = false;
+    loop.getBody()->walk([&](memref::LoadOp load) {
+      if (load.getMemRef() == result &&
+          llvm::equal(load.getIndices(), otherIvs))
+        indexedRight = true;
+    });
+    if (indexedRight)
+      reducedDim = d;
+  }
+  if (!reducedDim)
+    return std::nullopt;
+  Consumer consumer{loop, *reducedDim, {}};
   Value resultRoot = trm::viewRoot(result);
-  SmallVector<Value> consumerIvs = consumer.getInductionVars();
-  ArrayRef<Value> rowIvs = ArrayRef(consumerIvs).take_front(rank);
+  SmallVector<Value> otherIvs = eraseAt<Value>(ivs, *reducedDim);
   // Buffers the reduction reads, with the view it reads them through if it
-  // reads them at (row.., k) only (else null).
+  // reads them with k at reducedDim only (else null).
   llvm::SmallDenseMap<Value, Value> readByReduction;
-  SmallVector<Value> rowAndK = r.loop.getInductionVars();
-  rowAndK.push_back(r.reduction.getInductionVar());
+  SmallVector<Value> withK = insertAt(r.loop.getInductionVars(), *reducedDim,
+                                      r.reduction.getInductionVar());
   r.reduction.getBody()->walk([&](memref::LoadOp load) {
     Value root = trm::viewRoot(load.getMemRef());
-    bool inRow = llvm::equal(load.getIndices(), rowAndK);
-    auto [it, inserted] =
-        readByReduction.try_emplace(root, inRow ? load.getMemRef() : Value());
+    bool inPlace = llvm::equal(load.getIndices(), withK);
+    auto [it, inserted] = readByReduction.try_emplace(
+        root, inPlace ? load.getMemRef() : Value());
     if (!inserted && it->second != load.getMemRef())
       it->second = Value();
   });
   bool ok = true;
-  consumer.getBody()->walk([&](Operation *op) {
-    if (isa<scf::ParallelOp>(op) && op != consumer)
+  loop.getBody()->walk([&](Operation *op) {
+    if (isa<scf::ParallelOp>(op))
       ok = false;
     if (auto load = dyn_cast<memref::LoadOp>(op)) {
       if (trm::viewRoot(load.getMemRef()) != resultRoot)
         return;
-      if (load.getMemRef() == result && llvm::equal(load.getIndices(), rowIvs) &&
-          load->getParentOp() == consumer)
-        resultLoads.push_back(load);
+      if (load.getMemRef() == result &&
+          llvm::equal(load.getIndices(), otherIvs) &&
+          load->getParentOp() == loop)
+        consumer.resultLoads.push_back(load);
       else
         ok = false;
     } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
@@ -131,60 +180,98 @@ bool consumesRows(RowReduction r, scf::ParallelOp consumer,
       if (root == resultRoot ||
           (read != readByReduction.end() &&
            (read->second != store.getMemRef() ||
-            !llvm::equal(store.getIndices(), consumerIvs))))
+            !llvm::equal(store.getIndices(), ivs))))
         ok = false;
     } else if (!isMemoryEffectFree(op) && !isa<scf::ReduceOp>(op)) {
       ok = false;
     }
   });
-  return ok && !resultLoads.empty();
+  if (!ok)
+    return std::nullopt;
+  return consumer;
 }
 
-struct GPUFuseRowReductionsPass
-    : trm::impl::TRMGPUFuseRowReductionsBase<GPUFuseRowReductionsPass> {
+/// The consumer's body for one element: its induction variables replaced
+/// by `ivs`, its loads of the reduction's result by `result`.
+void cloneConsumerBody(Consumer consumer, ValueRange ivs, Value result,
+                       RewriterBase &rewriter) {
+  IRMapping mapping;
+  mapping.map(consumer.loop.getInductionVars(), ivs);
+  for (memref::LoadOp load : consumer.resultLoads)
+    mapping.map(load.getResult(), result);
+  for (Operation &op : consumer.loop.getBody()->without_terminator())
+    if (!llvm::is_contained(consumer.resultLoads,
+                            dyn_cast<memref::LoadOp>(op)))
+      rewriter.clone(op, mapping);
+}
+
+/// A reduction over a middle dimension: each of its iterations runs the
+/// consumer's loop over that dimension after the sum. The result is an
+/// scf.parallel like any other, mapped by trm-gpu-map-parallel-loops.
+void fuseAsLoop(Reduction r, Consumer consumer,
+                RewriterBase &rewriter) {
+  Location loc = r.loop.getLoc();
+  rewriter.setInsertionPointAfter(r.store);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  auto elements = scf::ForOp::create(
+      rewriter, loc, zero,
+      consumer.loop.getUpperBound()[consumer.reducedDim], one);
+  rewriter.setInsertionPoint(elements.getBody()->getTerminator());
+  cloneConsumerBody(consumer,
+                    insertAt(r.loop.getInductionVars(), consumer.reducedDim,
+                             elements.getInductionVar()),
+                    r.reduction.getResult(0), rewriter);
+  rewriter.eraseOp(consumer.loop);
+}
+
+struct GPUFuseReductionsPass
+    : trm::impl::TRMGPUFuseReductionsBase<GPUFuseReductionsPass> {
   using Base::Base;
 
-  void fuse(RowReduction r, scf::ParallelOp consumer,
-            ArrayRef<memref::LoadOp> resultLoads, RewriterBase &rewriter);
+  void fuseAsWorkgroups(Reduction r, Consumer consumer,
+                        RewriterBase &rewriter);
 
   void runOnOperation() override {
     if (!llvm::isPowerOf2_64(workgroupSize) || workgroupSize <= 0) {
-      getOperation().emitError("trm-gpu-fuse-row-reductions: workgroup-size ")
+      getOperation().emitError("trm-gpu-fuse-reductions: workgroup-size ")
           << workgroupSize.getValue() << " is not a power of two";
       return signalPassFailure();
     }
-    SmallVector<std::tuple<RowReduction, scf::ParallelOp,
-                           SmallVector<memref::LoadOp>>>
-        pairs;
+    SmallVector<std::pair<Reduction, Consumer>> pairs;
     getOperation().walk([&](scf::ParallelOp loop) {
       if (loop->getParentOfType<scf::ParallelOp>())
         return;
-      std::optional<RowReduction> r = matchRowReduction(loop);
-      auto consumer =
-          dyn_cast_or_null<scf::ParallelOp>(loop->getNextNode());
-      SmallVector<memref::LoadOp> resultLoads;
-      int64_t rows = 1;
-      if (r)
-        for (int64_t c : r->counts)
-          rows *= c;
+      std::optional<Reduction> r = matchReduction(loop);
+      auto next = dyn_cast_or_null<scf::ParallelOp>(loop->getNextNode());
+      if (!r || !next)
+        return;
+      std::optional<Consumer> consumer = matchConsumer(*r, next);
+      if (!consumer)
+        return;
       // One workgroup per row along x: at most 65535 of them on every
       // Vulkan device.
-      if (r && consumer && rows <= 65535 &&
-          consumesRows(*r, consumer, resultLoads))
-        pairs.emplace_back(*r, consumer, resultLoads);
+      int64_t rows = 1;
+      for (int64_t c : r->counts)
+        rows *= c;
+      if (consumer->reducedDim == int64_t(r->counts.size()) && rows > 65535)
+        return;
+      pairs.emplace_back(*r, *consumer);
     });
     IRRewriter rewriter(&getContext());
-    for (auto &[r, consumer, resultLoads] : pairs) {
-      fuse(r, consumer, resultLoads, rewriter);
+    for (auto &[r, consumer] : pairs) {
+      if (consumer.reducedDim == int64_t(r.counts.size()))
+        fuseAsWorkgroups(r, consumer, rewriter);
+      else
+        fuseAsLoop(r, consumer, rewriter);
       ++numFused;
     }
   }
 };
 
-void GPUFuseRowReductionsPass::fuse(RowReduction r,
-                                    scf::ParallelOp consumer,
-                                    ArrayRef<memref::LoadOp> resultLoads,
-                                    RewriterBase &rewriter) {
+void GPUFuseReductionsPass::fuseAsWorkgroups(Reduction r,
+                                             Consumer consumer,
+                                             RewriterBase &rewriter) {
   Location loc = r.loop.getLoc();
   int64_t threads = workgroupSize;
   auto index = [&](int64_t v) -> Value {
@@ -280,23 +367,16 @@ void GPUFuseRowReductionsPass::fuse(RowReduction r,
   // invocation, with the total instead of its loads.
   int64_t rank = r.counts.size();
   auto elements = scf::ForOp::create(rewriter, loc, tx,
-                                     consumer.getUpperBound()[rank],
+                                     consumer.loop.getUpperBound()[rank],
                                      index(threads));
   {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(elements.getBody()->getTerminator());
-    IRMapping consumerMapping;
-    SmallVector<Value> consumerIvs = consumer.getInductionVars();
-    for (auto [iv, value] : llvm::zip(consumerIvs, row))
-      consumerMapping.map(iv, value);
-    consumerMapping.map(consumerIvs[rank], elements.getInductionVar());
-    for (memref::LoadOp load : resultLoads)
-      consumerMapping.map(load.getResult(), total);
-    for (Operation &op : consumer.getBody()->without_terminator())
-      if (!llvm::is_contained(resultLoads, dyn_cast<memref::LoadOp>(op)))
-        rewriter.clone(op, consumerMapping);
+    SmallVector<Value> ivs(row);
+    ivs.push_back(elements.getInductionVar());
+    cloneConsumerBody(consumer, ivs, total, rewriter);
   }
-  rewriter.eraseOp(consumer);
+  rewriter.eraseOp(consumer.loop);
   rewriter.eraseOp(r.loop);
 }
 } // namespace
