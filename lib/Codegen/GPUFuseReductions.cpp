@@ -42,7 +42,8 @@ bool isIdentity(Operation *combine, Value value) {
   return false;
 }
 
-/// `rows = for k (acc = combine(acc, f(row, k)))`, stored at the row.
+/// `result[i..] = for k (acc = combine(acc, f(i.., k)))`: a reduction over
+/// one dimension, stored at the others.
 struct Reduction {
   scf::ParallelOp loop;
   scf::ForOp reduction;
