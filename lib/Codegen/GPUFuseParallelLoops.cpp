@@ -17,30 +17,13 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
-/// The allocations `v` may view: through views and arith.select (which is
-/// how bufferization picks between the recursion's two state buffers).
-/// Returns false if some root is not an allocation (an argument, a call
-/// result, a loop-carried buffer): then nothing is known.
-bool allocationRoots(Value v, SmallPtrSetImpl<Operation *> &roots) {
-  v = trm::viewRoot(v);
-  if (auto select = v.getDefiningOp<arith::SelectOp>())
-    return allocationRoots(select.getTrueValue(), roots) &&
-           allocationRoots(select.getFalseValue(), roots);
-  Operation *def = v.getDefiningOp();
-  if (def && isa<memref::AllocOp, memref::AllocaOp, gpu::AllocOp>(def)) {
-    roots.insert(def);
-    return true;
-  }
-  return false;
-}
-
 struct GPUFuseParallelLoopsPass
     : trm::impl::TRMGPUFuseParallelLoopsBase<GPUFuseParallelLoopsPass> {
   void runOnOperation() override {
     AliasAnalysis &aliasAnalysis = getAnalysis<AliasAnalysis>();
     auto mayAlias = [&](Value a, Value b) -> bool {
       SmallPtrSet<Operation *, 4> rootsA, rootsB;
-      if (allocationRoots(a, rootsA) && allocationRoots(b, rootsB))
+      if (trm::allocationRoots(a, rootsA) && trm::allocationRoots(b, rootsB))
         return llvm::any_of(rootsA,
                             [&](Operation *r) { return rootsB.contains(r); });
       return !aliasAnalysis.alias(a, b).isNo();

@@ -1,6 +1,9 @@
 //===- Utils.cpp - helpers shared by the codegen passes -------------------===//
 #include "trm/Codegen/Utils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -48,4 +51,17 @@ mlir::trm::staticTripCounts(scf::ParallelOp loop, bool normalized) {
     counts.push_back(llvm::divideCeil(std::max<int64_t>(*u - *l, 0), *s));
   }
   return counts;
+}
+
+bool mlir::trm::allocationRoots(Value v, SmallPtrSetImpl<Operation *> &roots) {
+  v = viewRoot(v);
+  if (auto select = v.getDefiningOp<arith::SelectOp>())
+    return allocationRoots(select.getTrueValue(), roots) &&
+           allocationRoots(select.getFalseValue(), roots);
+  Operation *def = v.getDefiningOp();
+  if (def && isa<memref::AllocOp, memref::AllocaOp, gpu::AllocOp>(def)) {
+    roots.insert(def);
+    return true;
+  }
+  return false;
 }

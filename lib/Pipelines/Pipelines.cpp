@@ -74,7 +74,8 @@ static constexpr const char *kTRMToLLVM =
     "cse,"                                                                     \
     "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
     "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
-    "trm-gpu-fuse-parallel-loops,trm-gpu-fuse-reductions,"                     \
+    "trm-gpu-fuse-parallel-loops,trm-gpu-forward-state-copies,"                \
+    "trm-gpu-fuse-reductions,"                                                 \
     /* Matmuls: workgroup tiles with operands staged in shared memory;     \
        the rest: one invocation per element (or per register tile). */      \
     TILE                                                                       \

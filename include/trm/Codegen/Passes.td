@@ -136,6 +136,28 @@ def TRMGPUMapParallelLoops : Pass<"trm-gpu-map-parallel-loops", "func::FuncOp"> 
                            "::mlir::scf::SCFDialect"];
 }
 
+def TRMGPUForwardStateCopies : Pass<"trm-gpu-forward-state-copies",
+                                    "func::FuncOp"> {
+  let summary = "The network's last op also writes the recursion state "
+                "buffer, instead of a copy kernel after it";
+  let description = [{
+    After each network call the recursion copies the result into the state
+    buffer it replaces: `scf.if %c { copy out -> A } else { copy out -> B }`
+    (whole-buffer copies). When the scf.parallel right before writes all of
+    `out` (at its own indices, through collapse/expand views) and reads
+    neither A nor B, it gets a second store of each element into
+    `arith.select %c, A, B` (seen through the same views), and the copies
+    are erased: one kernel and one pass over the state fewer per call.
+    The stores to `out` stay, so whether `out` is read later does not
+    matter.
+  }];
+  let statistics = [
+    Statistic<"numForwarded", "forwarded", "State copies forwarded">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def TRMGPUFuseReductions : Pass<"trm-gpu-fuse-reductions", "func::FuncOp"> {
   let summary = "A reduction and the element-wise loop that reads its result "
                 "in one kernel (norms, softmax)";

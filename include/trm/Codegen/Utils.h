@@ -24,6 +24,12 @@ Value viewRoot(Value v);
 /// variable.
 MemRefType workgroupMemRefType(ArrayRef<int64_t> shape, Type elementType);
 
+/// The allocations `v` may view: through views and arith.select (which is
+/// how bufferization picks between the recursion's two state buffers).
+/// Returns false if some root is not an allocation (an argument, a call
+/// result, a loop-carried buffer): then nothing is known.
+bool allocationRoots(Value v, SmallPtrSetImpl<Operation *> &roots);
+
 /// The trip count of every dimension of a parallel loop with static bounds
 /// and positive steps, or nothing if one is dynamic. With `normalized`, also
 /// nothing unless every lower bound is 0 and every step 1 (so the induction
