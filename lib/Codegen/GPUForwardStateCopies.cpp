@@ -55,6 +55,13 @@ Value copyDestination(Block &block, Value &src) {
   return store.getMemRef();
 }
 
+/// Whether `v` views an argument of the function: memory that cannot be
+/// any the function allocated.
+bool isFunctionArgument(Value v) {
+  auto arg = dyn_cast<BlockArgument>(trm::viewRoot(v));
+  return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+}
+
 /// The chain of view ops from `root` to `v` (outermost first), if `v` is
 /// `root` seen through collapse_shape and expand_shape ops only.
 std::optional<SmallVector<Operation *>> viewChain(Value v, Value root) {
@@ -100,7 +107,9 @@ struct GPUForwardStateCopiesPass
       return failure();
     std::optional<SmallVector<int64_t>> counts =
         trm::staticTripCounts(writer, /*normalized=*/true);
-    SmallPtrSet<Operation *, 4> srcRoots, stateRoots, readRoots;
+    // `src` and both state buffers must be allocations, so that their roots
+    // tell what else may touch them.
+    SmallPtrSet<Operation *, 4> srcRoots, stateRoots, readRoots, writtenRoots;
     if (!counts || !trm::allocationRoots(src, srcRoots) ||
         !trm::allocationRoots(thenDst, stateRoots) ||
         !trm::allocationRoots(elseDst, stateRoots))
@@ -109,16 +118,17 @@ struct GPUForwardStateCopiesPass
     bool ok = true;
     writer.getBody()->walk([&](Operation *op) {
       if (auto load = dyn_cast<memref::LoadOp>(op)) {
-        // A function argument cannot be memory the function allocated.
-        auto arg = dyn_cast<BlockArgument>(trm::viewRoot(load.getMemRef()));
-        bool functionArgument =
-            arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
-        if (!functionArgument &&
+        if (!isFunctionArgument(load.getMemRef()) &&
             !trm::allocationRoots(load.getMemRef(), readRoots))
           ok = false;
       } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
-        if (trm::viewRoot(store.getMemRef()) != trm::viewRoot(src))
+        if (trm::viewRoot(store.getMemRef()) != trm::viewRoot(src)) {
+          // Another store into a state buffer could land after the added one.
+          if (!isFunctionArgument(store.getMemRef()) &&
+              !trm::allocationRoots(store.getMemRef(), writtenRoots))
+            ok = false;
           return;
+        }
         if (srcStore || store->getParentOp() != writer)
           ok = false;
         srcStore = store;
@@ -126,9 +136,12 @@ struct GPUForwardStateCopiesPass
         ok = false;
       }
     });
-    if (!ok || !srcStore ||
-        llvm::any_of(readRoots,
-                     [&](Operation *r) { return stateRoots.contains(r); }) ||
+    auto touchesState = [&](const SmallPtrSetImpl<Operation *> &roots) {
+      return llvm::any_of(roots,
+                          [&](Operation *r) { return stateRoots.contains(r); });
+    };
+    if (!ok || !srcStore || touchesState(readRoots) ||
+        touchesState(writtenRoots) ||
         !llvm::equal(srcStore.getIndices(), writer.getInductionVars()) ||
         srcStore.getMemRefType().getShape() != ArrayRef<int64_t>(*counts) ||
         !dominance.properlyDominates(ifOp.getCondition(), writer))

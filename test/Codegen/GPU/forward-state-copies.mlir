@@ -114,3 +114,39 @@ func.func @left_alone(%x: memref<8x8xf32>, %isH: i1) {
   }
   return
 }
+
+// -----
+
+// Left alone: the writer also stores into z_H itself, after `out`; an
+// added store would land before that one.
+// CHECK-LABEL: func @writes_state
+// CHECK-NOT: arith.select
+// CHECK: scf.if
+func.func @writes_state(%x: memref<8x8xf32>, %isH: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zh = memref.alloc() : memref<8x8xf32>
+  %zl = memref.alloc() : memref<8x8xf32>
+  %out = memref.alloc() : memref<8x8xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<8x8xf32>
+    memref.store %v, %out[%i, %j] : memref<8x8xf32>
+    memref.store %v, %zh[%j, %i] : memref<8x8xf32>
+    scf.reduce
+  }
+  scf.if %isH {
+    scf.parallel (%a, %b) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+      %v = memref.load %out[%a, %b] : memref<8x8xf32>
+      memref.store %v, %zh[%a, %b] : memref<8x8xf32>
+      scf.reduce
+    }
+  } else {
+    scf.parallel (%a, %b) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+      %v = memref.load %out[%a, %b] : memref<8x8xf32>
+      memref.store %v, %zl[%a, %b] : memref<8x8xf32>
+      scf.reduce
+    }
+  }
+  return
+}
