@@ -16,6 +16,7 @@
 #include "trm/Codegen/Passes.h"
 #include "trm/Codegen/Utils.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
@@ -95,6 +96,12 @@ struct Consumer {
   int64_t reducedDim;
   SmallVector<memref::LoadOp> resultLoads;
 };
+
+/// Whether the consumer adds the innermost dimension: the reduction is over
+/// rows (a workgroup each) rather than over a middle dimension.
+bool reducesRows(const Reduction &r, const Consumer &consumer) {
+  return consumer.reducedDim == int64_t(r.counts.size());
+}
 
 /// `values` with `inserted` at `position`.
 SmallVector<Value> insertAt(ArrayRef<Value> values, int64_t position,
@@ -252,16 +259,13 @@ struct GPUFuseReductionsPass
         return;
       // One workgroup per row along x: at most 65535 of them on every
       // Vulkan device.
-      int64_t rows = 1;
-      for (int64_t c : r->counts)
-        rows *= c;
-      if (consumer->reducedDim == int64_t(r->counts.size()) && rows > 65535)
+      if (reducesRows(*r, *consumer) && computeProduct(r->counts) > 65535)
         return;
       pairs.emplace_back(*r, *consumer);
     });
     IRRewriter rewriter(&getContext());
     for (auto &[r, consumer] : pairs) {
-      if (consumer.reducedDim == int64_t(r.counts.size()))
+      if (reducesRows(r, consumer))
         fuseAsWorkgroups(r, consumer, rewriter);
       else
         fuseAsLoop(r, consumer, rewriter);
@@ -278,30 +282,14 @@ void GPUFuseReductionsPass::fuseAsWorkgroups(Reduction r,
   auto index = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, v);
   };
-  int64_t rows = 1;
-  for (int64_t c : r.counts)
-    rows *= c;
-
   rewriter.setInsertionPoint(r.loop);
-  auto launch = gpu::LaunchOp::create(rewriter, loc, index(rows), index(1),
-                                      index(1), index(threads), index(1),
-                                      index(1));
-  rewriter.setInsertionPointToEnd(&launch.getBody().front());
-  gpu::TerminatorOp::create(rewriter, loc);
-  rewriter.setInsertionPointToStart(&launch.getBody().front());
+  gpu::LaunchOp launch = trm::createLaunch(
+      rewriter, loc, {computeProduct(r.counts), 1, 1}, {threads, 1, 1});
   Value tx = launch.getThreadIds().x;
 
   // The row: the workgroup id, innermost dimension fastest.
-  SmallVector<Value> row(r.counts.size());
-  Value linear = launch.getBlockIds().x;
-  for (int64_t d = r.counts.size() - 1; d >= 0; --d) {
-    Value count = index(r.counts[d]);
-    row[d] = d == 0 ? linear
-                    : arith::RemUIOp::create(rewriter, loc, linear, count)
-                          .getResult();
-    if (d > 0)
-      linear = arith::DivUIOp::create(rewriter, loc, linear, count);
-  }
+  SmallVector<Value> row =
+      trm::delinearize(rewriter, loc, launch.getBlockIds().x, r.counts);
 
   // Each invocation's share: every threads-th element of the row.
   IRMapping mapping;

@@ -9,6 +9,7 @@
 #include "trm/Codegen/Passes.h"
 
 #include "trm/Codegen/Utils.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
@@ -118,7 +119,10 @@ class MatmulTiler {
 public:
   MatmulTiler(MatmulLoop m, const TileShape &shape,
               RewriterBase &rewriter)
-      : m(m), shape(shape), rewriter(rewriter), loc(m.loop.getLoc()) {}
+      : m(m), shape(shape), rewriter(rewriter), loc(m.loop.getLoc()),
+        row(m.loop.getInductionVars()[m.counts.size() - 2]),
+        col(m.loop.getInductionVars().back()),
+        k(m.reduction.getInductionVar()) {}
 
   void rewrite();
 
@@ -136,46 +140,44 @@ private:
     return arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, a,
                                  index(bound));
   }
-  /// Whether the blocks along `iv` (a row, a column or the reduction) do
-  /// not divide its extent, so that the last block reaches past the end.
-  bool isRagged(Value iv) {
-    int64_t rank = m.counts.size();
-    if (iv == m.reduction.getInductionVar())
-      return m.depth % shape.kTile != 0;
-    if (iv == m.loop.getInductionVars()[rank - 2])
-      return m.counts[rank - 2] % shape.blockRows() != 0;
-    return m.counts[rank - 1] % shape.blockCols() != 0;
+  /// The trip count of `iv` (the row, the column or the reduction), and
+  /// how much of it one block (or k slice) covers.
+  int64_t extentOf(Value iv) {
+    return iv == k ? m.depth : iv == row ? m.counts.end()[-2] : m.counts.back();
   }
+  int64_t blockOf(Value iv) {
+    return iv == k ? shape.kTile
+                   : iv == row ? shape.blockRows() : shape.blockCols();
+  }
+  /// Whether the last block along `iv` reaches past the end.
+  bool isRagged(Value iv) { return extentOf(iv) % blockOf(iv) != 0; }
   Value clampTo(Value a, int64_t count) {
     return arith::MinUIOp::create(rewriter, loc, a, index(count - 1));
   }
   /// `load` issued again with `firstIv` at `firstAt` and `secondIv` at
-  /// `secondAt` (each clamped to its last index, so the load stays in
-  /// bounds) and the batch dimensions at this workgroup's; zero where the
-  /// reduction index is past the end, so it adds nothing.
+  /// `secondAt` (each clamped to its last index where blocks are ragged, so
+  /// the load stays in bounds) and the batch dimensions at this workgroup's;
+  /// zero where the reduction index is past the end, so it adds nothing.
   Value loadAt(memref::LoadOp load, Value firstIv, Value firstAt,
-               int64_t firstCount, Value secondIv, Value secondAt,
-               int64_t secondCount);
-  /// Copies the `tileRows x tileCols` slice of `load`'s buffer that starts
-  /// at (`rowStart`, `colStart`) of the two dimensions `rowIv` and `colIv`
-  /// of its indices into `tile`: every invocation copies every
-  /// threads()-th element, in row-major order.
+               Value secondIv, Value secondAt);
+  /// Copies the block of `load`'s buffer that starts at (`rowStart`,
+  /// `colStart`) of the two dimensions `rowIv` and `colIv` of its indices
+  /// into `tile`: every invocation copies every threads()-th element, in
+  /// row-major order.
   void stage(memref::LoadOp load, Value tile, Value rowIv, Value rowStart,
-             int64_t rowCount, Value colIv, Value colStart, int64_t colCount,
-             int64_t tileRows, int64_t tileCols);
+             Value colIv, Value colStart);
 
   MatmulLoop m;
   const TileShape &shape;
   RewriterBase &rewriter;
   Location loc;
+  Value row, col, k; // the parallel loop's last two ivs, the reduction's
   IRMapping outerIvs; // batch dimensions -> their workgroup's values
   Value threadLinear;
 };
 
 Value MatmulTiler::loadAt(memref::LoadOp load, Value firstIv, Value firstAt,
-                          int64_t firstCount, Value secondIv, Value secondAt,
-                          int64_t secondCount) {
-  Value k = m.reduction.getInductionVar();
+                          Value secondIv, Value secondAt) {
   Value inRange;
   SmallVector<Value> indices;
   for (Value i : load.getIndices()) {
@@ -184,7 +186,7 @@ Value MatmulTiler::loadAt(memref::LoadOp load, Value firstIv, Value firstAt,
       continue;
     }
     Value at = i == firstIv ? firstAt : secondAt;
-    int64_t count = i == firstIv ? firstCount : secondCount;
+    int64_t count = extentOf(i);
     if (!isRagged(i)) {
       indices.push_back(at);
       continue;
@@ -204,10 +206,9 @@ Value MatmulTiler::loadAt(memref::LoadOp load, Value firstIv, Value firstAt,
 }
 
 void MatmulTiler::stage(memref::LoadOp load, Value tile, Value rowIv,
-                        Value rowStart, int64_t rowCount, Value colIv,
-                        Value colStart, int64_t colCount, int64_t tileRows,
-                        int64_t tileCols) {
-  int64_t elements = tileRows * tileCols;
+                        Value rowStart, Value colIv, Value colStart) {
+  int64_t tileCols = blockOf(colIv);
+  int64_t elements = blockOf(rowIv) * tileCols;
   int64_t trips = llvm::divideCeil(elements, shape.threads());
   auto loop = scf::ForOp::create(rewriter, loc, index(0), index(trips),
                                  index(1));
@@ -223,28 +224,24 @@ void MatmulTiler::stage(memref::LoadOp load, Value tile, Value rowIv,
       arith::DivUIOp::create(rewriter, loc, element, index(tileCols));
   Value tileCol =
       arith::RemUIOp::create(rewriter, loc, element, index(tileCols));
-  Value value = loadAt(load, rowIv, add(rowStart, tileRow), rowCount, colIv,
-                       add(colStart, tileCol), colCount);
+  Value value = loadAt(load, rowIv, add(rowStart, tileRow), colIv,
+                       add(colStart, tileCol));
   memref::StoreOp::create(rewriter, loc, value, tile,
                           ValueRange{tileRow, tileCol});
 }
 
 void MatmulTiler::rewrite() {
   scf::ParallelOp loop = m.loop;
-  int64_t rank = m.counts.size();
-  int64_t rowCount = m.counts[rank - 2], colCount = m.counts[rank - 1];
-  int64_t batchCount = 1;
-  for (int64_t d = 0; d < rank - 2; ++d)
-    batchCount *= m.counts[d];
+  int64_t rowCount = extentOf(row), colCount = extentOf(col);
+  ArrayRef<int64_t> batchCounts = ArrayRef(m.counts).drop_back(2);
 
   rewriter.setInsertionPoint(loop);
-  auto launch = gpu::LaunchOp::create(
-      rewriter, loc, index(llvm::divideCeil(colCount, shape.blockCols())),
-      index(llvm::divideCeil(rowCount, shape.blockRows())), index(batchCount),
-      index(shape.threadsX), index(shape.threadsY), index(1));
-  rewriter.setInsertionPointToEnd(&launch.getBody().front());
-  gpu::TerminatorOp::create(rewriter, loc);
-  rewriter.setInsertionPointToStart(&launch.getBody().front());
+  gpu::LaunchOp launch = trm::createLaunch(
+      rewriter, loc,
+      {llvm::divideCeilSigned(colCount, shape.blockCols()),
+       llvm::divideCeilSigned(rowCount, shape.blockRows()),
+       computeProduct(batchCounts)},
+      {shape.threadsX, shape.threadsY, 1});
 
   // A workgroup one invocation wide indexes with a constant, which tells
   // the driver that the index is the same for all invocations.
@@ -252,13 +249,11 @@ void MatmulTiler::rewrite() {
   Value ty = shape.threadsY > 1 ? launch.getThreadIds().y : index(0);
   threadLinear = add(mul(ty, index(shape.threadsX)), tx);
   // Batch dimensions: the z workgroup id, innermost dimension fastest.
-  Value z = launch.getBlockIds().z;
-  for (int64_t d = rank - 3; d >= 0; --d) {
-    Value count = index(m.counts[d]);
-    outerIvs.map(loop.getInductionVars()[d],
-                 arith::RemUIOp::create(rewriter, loc, z, count));
-    z = arith::DivUIOp::create(rewriter, loc, z, count);
-  }
+  for (auto [iv, value] :
+       llvm::zip(loop.getInductionVars(),
+                 trm::delinearize(rewriter, loc, launch.getBlockIds().z,
+                                  batchCounts)))
+    outerIvs.map(iv, value);
   Value rowStart = mul(launch.getBlockIds().y, index(shape.blockRows()));
   Value colStart = mul(launch.getBlockIds().x, index(shape.blockCols()));
 
@@ -283,9 +278,6 @@ void MatmulTiler::rewrite() {
     return add(tx, index(c * shape.threadsX));
   };
 
-  Value row = loop.getInductionVars()[rank - 2];
-  Value col = loop.getInductionVars()[rank - 1];
-  Value k = m.reduction.getInductionVar();
   int64_t accumulators = shape.rows * shape.cols;
   Value init = m.reduction.getInitArgs()[0];
   auto kLoop = scf::ForOp::create(
@@ -296,11 +288,9 @@ void MatmulTiler::rewrite() {
     rewriter.setInsertionPointToStart(kLoop.getBody());
     Value kStart = kLoop.getInductionVar();
     if (lhsTile)
-      stage(m.lhs, lhsTile, row, rowStart, rowCount, k, kStart, m.depth,
-            shape.blockRows(), shape.kTile);
+      stage(m.lhs, lhsTile, row, rowStart, k, kStart);
     if (rhsTile)
-      stage(m.rhs, rhsTile, k, kStart, m.depth, col, colStart, colCount,
-            shape.kTile, shape.blockCols());
+      stage(m.rhs, rhsTile, k, kStart, col, colStart);
     if (lhsTile || rhsTile)
       gpu::BarrierOp::create(rewriter, loc);
     auto step = scf::ForOp::create(rewriter, loc, index(0),
@@ -317,15 +307,13 @@ void MatmulTiler::rewrite() {
             lhsTile ? memref::LoadOp::create(rewriter, loc, lhsTile,
                                              ValueRange{rowOf(r), kk})
                           .getResult()
-                    : loadAt(m.lhs, row, add(rowStart, rowOf(r)), rowCount,
-                             k, kAt, m.depth));
+                    : loadAt(m.lhs, row, add(rowStart, rowOf(r)), k, kAt));
       for (int64_t c = 0; c < shape.cols; ++c)
         rhsValues.push_back(
             rhsTile ? memref::LoadOp::create(rewriter, loc, rhsTile,
                                              ValueRange{kk, colOf(c)})
                           .getResult()
-                    : loadAt(m.rhs, k, kAt, m.depth, col,
-                             add(colStart, colOf(c)), colCount));
+                    : loadAt(m.rhs, k, kAt, col, add(colStart, colOf(c))));
       for (int64_t r = 0; r < shape.rows; ++r)
         for (int64_t c = 0; c < shape.cols; ++c) {
           IRMapping mapping;

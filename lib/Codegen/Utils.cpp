@@ -29,7 +29,7 @@ mlir::Value mlir::trm::viewRoot(Value v) {
 }
 
 mlir::MemRefType mlir::trm::workgroupMemRefType(ArrayRef<int64_t> shape,
-                                          Type elementType) {
+                                                Type elementType) {
   auto workgroup = spirv::StorageClassAttr::get(elementType.getContext(),
                                                 spirv::StorageClass::Workgroup);
   return MemRefType::get(shape, elementType, MemRefLayoutAttrInterface(),
@@ -64,4 +64,33 @@ bool mlir::trm::allocationRoots(Value v, SmallPtrSetImpl<Operation *> &roots) {
     return true;
   }
   return false;
+}
+
+mlir::gpu::LaunchOp mlir::trm::createLaunch(OpBuilder &b, Location loc,
+                                            std::array<int64_t, 3> grid,
+                                            std::array<int64_t, 3> block) {
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto launch = gpu::LaunchOp::create(
+      b, loc, index(grid[0]), index(grid[1]), index(grid[2]), index(block[0]),
+      index(block[1]), index(block[2]));
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+llvm::SmallVector<mlir::Value>
+mlir::trm::delinearize(OpBuilder &b, Location loc, Value linear,
+                       ArrayRef<int64_t> counts) {
+  SmallVector<Value> indices(counts.size());
+  for (int64_t d = counts.size() - 1; d > 0; --d) {
+    Value count = arith::ConstantIndexOp::create(b, loc, counts[d]);
+    indices[d] = arith::RemUIOp::create(b, loc, linear, count);
+    linear = arith::DivUIOp::create(b, loc, linear, count);
+  }
+  if (!counts.empty())
+    indices[0] = linear;
+  return indices;
 }

@@ -2,6 +2,7 @@
 #ifndef TRM_CODEGEN_UTILS_H
 #define TRM_CODEGEN_UTILS_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -23,6 +24,18 @@ Value viewRoot(Value v);
 /// kernel: convert-gpu-to-spirv turns such an alloc into a Workgroup
 /// variable.
 MemRefType workgroupMemRefType(ArrayRef<int64_t> shape, Type elementType);
+
+/// A gpu.launch of `grid` workgroups of `block` invocations (x, y, z) with
+/// its terminator, for passes that build kernels themselves; the insertion
+/// point is left at the start of its body.
+gpu::LaunchOp createLaunch(OpBuilder &b, Location loc,
+                           std::array<int64_t, 3> grid,
+                           std::array<int64_t, 3> block);
+
+/// The indices of the linear index `linear` in the row-major space of
+/// `counts` (the innermost dimension fastest).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<int64_t> counts);
 
 /// The allocations `v` may view: through views and arith.select (which is
 /// how bufferization picks between the recursion's two state buffers).

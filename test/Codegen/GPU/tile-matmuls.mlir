@@ -107,8 +107,7 @@ func.func @ragged(%a: memref<10x20xf32>, %b: memref<20x13xf32>, %c: memref<10x13
 // CHECK-LABEL: func @heads
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[Z:.*]]) in ({{.*}} = %c1, {{.*}} = %c2, {{.*}} = %c6)
 // CHECK: %[[H:.*]] = arith.remui %[[Z]], %c3
-// CHECK: %[[ZB:.*]] = arith.divui %[[Z]], %c3
-// CHECK: %[[B:.*]] = arith.remui %[[ZB]], %c2
+// CHECK: %[[B:.*]] = arith.divui %[[Z]], %c3
 // CHECK: memref.load %arg0[%[[B]], %{{.*}}, %[[H]], %{{.*}}]
 // CHECK: memref.load %arg1[%[[B]], %[[H]], %{{.*}}, %{{.*}}]
 func.func @heads(%q: memref<2x8x3x16xf32>, %kt: memref<2x3x16x8xf32>, %s: memref<2x3x8x8xf32>) {
