@@ -122,14 +122,16 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   auto stepQType = tensor({batch, steps, 2}, f32);
   auto stepPredType = tensor({batch, steps, seq}, i32);
   auto stepsType = tensor({batch}, i32);
+  auto countType = tensor({1}, i32);
   auto funcType =
-      b.getFunctionType({tokensType, idsType},
+      b.getFunctionType({tokensType, idsType, countType},
                         {predType, logitsType, stepQType, stepsType,
-                         stepPredType});
+                         stepPredType, countType});
   auto func = func::FuncOp::create(b, named("trm"), opts.entryName, funcType);
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  Value tokens = entry->getArgument(0), ids = entry->getArgument(1);
+  Value tokens = entry->getArgument(0), ids = entry->getArgument(1),
+        samples = entry->getArgument(2);
 
   Location embedLoc = named("embed");
   Value puzzleIds, puzzleEmb, embedPos;
@@ -151,8 +153,9 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 
   Location actLoc = named("act");
   auto act = ActOp::create(
-      b, actLoc, TypeRange{logitsType, stepQType, stepPredType, stepsType}, y0,
-      z0, steps, opts.policy);
+      b, actLoc,
+      TypeRange{logitsType, stepQType, stepPredType, stepsType, countType}, y0,
+      z0, samples, steps, opts.policy);
   Block *stepBlock = b.createBlock(&act.getStep(), {}, {stateType, stateType},
                                    {actLoc, actLoc});
   {
@@ -183,7 +186,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   func::ReturnOp::create(b, named("trm"),
                          ValueRange{predictions, act.getLogits(),
                                     act.getStepQLogits(), act.getSteps(),
-                                    act.getStepPredictions()});
+                                    act.getStepPredictions(),
+                                    act.getNetworkCalls()});
   return module;
 }
 } // namespace

@@ -29,6 +29,14 @@ struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : tiles) {
+      // A tile the vectorizer cannot express (e.g. an argmax, whose two
+      // outputs are combined by a compare and selects, not by a reduction
+      // kind vector.multi_reduction knows) stays a linalg op and becomes
+      // scalar loops: a slower tile, never a failed compilation.
+      if (failed(linalg::vectorizeOpPrecondition(op))) {
+        ++numScalar;
+        continue;
+      }
       rewriter.setInsertionPoint(op);
       // Contractions go straight to vector.contract, which lowers to outer
       // products (broadcast + FMA) instead of generic broadcasts.
@@ -39,7 +47,8 @@ struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
           /*assumeDynamicDimsMatchVecSizes=*/false,
           /*createNamedContraction=*/contraction);
       if (failed(vectorized)) {
-        op->emitError("failed to vectorize a tile");
+        op->emitError("passed the vectorization precondition but did not "
+                      "vectorize");
         return signalPassFailure();
       }
       rewriter.replaceOp(op, vectorized->replacements);

@@ -140,6 +140,18 @@ llvm::Error mlir::trm::validateConfig(const TRMConfig &c, llvm::StringRef what) 
       return err;
   if (c.expansion <= 0)
     return fieldError(what, "expansion", "must be positive");
+  // round() can take a tiny expansion to an intermediate width of 0, which
+  // leaves the SwiGLU with empty weights.
+  for (auto [axis, width] :
+       {std::pair<const char *, int64_t>{"hidden_size", c.hiddenSize},
+        {"the sequence (mlp_t)", c.mlpT ? c.totalLen() : 0}})
+    if (width > 0 && swigluIntermediate(c.expansion, width) < 1)
+      return fieldError(
+          what, "expansion",
+          llvm::formatv("{0} gives a SwiGLU intermediate width of 0 over {1} "
+                        "= {2} (round(expansion * {2} * 2/3) must be at "
+                        "least 1)",
+                        c.expansion, axis, width));
   if (!c.mlpT) {
     if (auto err = positive("num_heads", c.numHeads))
       return err;

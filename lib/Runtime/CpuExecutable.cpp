@@ -7,6 +7,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/Support/FormatVariadic.h"
 
 
 using namespace mlir;
@@ -66,11 +67,17 @@ llvm::Error CpuExecutable::run(const std::vector<float> &weights,
                                BatchBuffers &buf) {
   const int64_t b = sig.batch, s = sig.seqLen, v = sig.vocab,
                 k = sig.maxSteps;
-  // Arguments after bufferization: tokens, puzzle ids, packed weights, then
-  // the results as out-parameters in order.
+  if (buf.samples < 0 || buf.samples > b)
+    return llvm::createStringError(
+        llvm::formatv("a batch holds 0 to {0} samples, not {1}", b,
+                      buf.samples)
+            .str());
+  // Arguments after bufferization: tokens, puzzle ids, sample count, packed
+  // weights, then the results as out-parameters in order.
   std::vector<MemRefDescriptor> descs = {
       MemRefDescriptor(buf.tokens.data(), {b, s}),
       MemRefDescriptor(buf.puzzleIds.data(), {b}),
+      MemRefDescriptor(&buf.samples, {1}),
       MemRefDescriptor(const_cast<float *>(weights.data()),
                  {static_cast<int64_t>(weights.size())}),
       MemRefDescriptor(buf.predictions.data(), {b, s}),
@@ -78,6 +85,7 @@ llvm::Error CpuExecutable::run(const std::vector<float> &weights,
       MemRefDescriptor(buf.stepQLogits.data(), {b, k, 2}),
       MemRefDescriptor(buf.steps.data(), {b}),
       MemRefDescriptor(buf.stepPredictions.data(), {b, k, s}),
+      MemRefDescriptor(&buf.networkCalls, {1}),
   };
   std::vector<void *> pointers;
   for (MemRefDescriptor &d : descs)

@@ -7,6 +7,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,20 +31,57 @@ ModelSignature::fromModule(ModuleOp module, llvm::StringRef entry) {
     auto ranked = dyn_cast<RankedTensorType>(t);
     return ranked ? ranked.getShape() : ArrayRef<int64_t>();
   };
-  if (type.getNumInputs() != 2 || type.getNumResults() != 5 ||
+  auto shapeError = [&] {
+    return error("@" + entry +
+                 " does not have the trm entry signature (tokens [B,S] i32, "
+                 "puzzle ids [B] i32, sample count [1] i32) -> (predictions "
+                 "[B,S] i32, logits [B,S,V] f32, q logits [B,K,2] f32, steps "
+                 "[B] i32, step predictions [B,K,S] i32, network calls [1] "
+                 "i32)");
+  };
+  if (type.getNumInputs() != 3 || type.getNumResults() != 6 ||
       tensorShape(type.getInput(0)).size() != 2 ||
       tensorShape(type.getResult(1)).size() != 3 ||
       tensorShape(type.getResult(2)).size() != 3)
-    return error("@" + entry +
-                 " does not have the trm entry signature (tokens, puzzle ids)"
-                 " -> (predictions, logits, q logits, steps, step "
-                 "predictions)");
+    return shapeError();
   ModelSignature sig;
   sig.entry = entry.str();
   sig.batch = tensorShape(type.getInput(0))[0];
   sig.seqLen = tensorShape(type.getInput(0))[1];
   sig.vocab = tensorShape(type.getResult(1))[2];
   sig.maxSteps = tensorShape(type.getResult(2))[1];
+  const int64_t b = sig.batch, s = sig.seqLen, v = sig.vocab,
+                k = sig.maxSteps;
+  // The runtime passes host buffers of exactly these types: anything else
+  // (an i64 token tensor, say) would be read or written out of bounds.
+  Builder builder(module.getContext());
+  Type i32 = builder.getI32Type(), f32 = builder.getF32Type();
+  auto expected = [&](ArrayRef<int64_t> shape, Type elt) -> Type {
+    return RankedTensorType::get(shape, elt);
+  };
+  const Type inputs[] = {expected({b, s}, i32), expected({b}, i32),
+                         expected({1}, i32)};
+  const Type results[] = {expected({b, s}, i32),    expected({b, s, v}, f32),
+                          expected({b, k, 2}, f32), expected({b}, i32),
+                          expected({b, k, s}, i32), expected({1}, i32)};
+  static const char *const inputNames[] = {"tokens", "puzzle ids",
+                                           "sample count"};
+  static const char *const resultNames[] = {
+      "predictions", "logits", "q logits", "steps", "step predictions",
+      "network calls"};
+  for (auto [i, t] : llvm::enumerate(inputs))
+    if (type.getInput(i) != t)
+      return error(llvm::formatv("@{0} argument {1} ({2}) must be {3}, got {4}",
+                                 entry, i, inputNames[i], t, type.getInput(i))
+                       .str());
+  for (auto [i, t] : llvm::enumerate(results))
+    if (type.getResult(i) != t)
+      return error(llvm::formatv("@{0} result {1} ({2}) must be {3}, got {4}",
+                                 entry, i, resultNames[i], t,
+                                 type.getResult(i))
+                       .str());
+  if (b < 1 || s < 1 || v < 1 || k < 1)
+    return shapeError();
   auto config = module->getAttrOfType<DictionaryAttr>(kConfigAttrName);
   if (!config)
     return error("module has no trm.config attribute");
@@ -86,7 +124,7 @@ std::string ModelSignature::artifactKey(llvm::StringRef device,
   // A lowered module is only valid for the pipeline and the LLVM that made
   // it, and for the runtime calling convention (bump kRuntimeAbi when the
   // argument layout in CpuExecutable::run changes).
-  constexpr int kRuntimeAbi = 1;
+  constexpr int kRuntimeAbi = 2;
   std::string pipeline = device == "vulkan"
                              ? getTRMToVulkanPipelineText(vulkan)
                              : getTRMToLLVMPipelineText();

@@ -1,5 +1,6 @@
 //===- VulkanExecutable.cpp - JIT the host side, kernels on Vulkan --------===//
 #include "trm/Runtime/VulkanExecutable.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "JitSetup.h"
 #include "MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
@@ -80,9 +81,15 @@ llvm::Error VulkanExecutable::run(BatchBuffers &buf) {
     SmallVector<int64_t> shape;
     bool input;
   };
+  if (buf.samples < 0 || buf.samples > b)
+    return llvm::createStringError(
+        llvm::formatv("a batch holds 0 to {0} samples, not {1}", b,
+                      buf.samples)
+            .str());
   std::vector<Arg> args = {
       {buf.tokens.data(), buf.tokens.size() * 4, {b, s}, true},
       {buf.puzzleIds.data(), buf.puzzleIds.size() * 4, {b}, true},
+      {&buf.samples, 4, {1}, true},
       {nullptr, 0, {static_cast<int64_t>(weightCount)}, true},
       {buf.predictions.data(), buf.predictions.size() * 4, {b, s}, false},
       {buf.logits.data(), buf.logits.size() * 4, {b, s, v}, false},
@@ -90,6 +97,7 @@ llvm::Error VulkanExecutable::run(BatchBuffers &buf) {
       {buf.steps.data(), buf.steps.size() * 4, {b}, false},
       {buf.stepPredictions.data(), buf.stepPredictions.size() * 4, {b, k, s},
        false},
+      {&buf.networkCalls, 4, {1}, false},
   };
   std::vector<void *> device;
   std::vector<MemRefDescriptor> descs;

@@ -52,8 +52,12 @@ static cl::opt<std::string> weightsOutPath(
     cl::value_desc("file"));
 static cl::opt<std::string> outputPath("o", cl::desc("Output trm module"),
                                        cl::value_desc("file"), cl::init("-"));
-static cl::opt<int64_t> batch("batch", cl::desc("Static batch size"),
-                              cl::init(1));
+static cl::opt<int64_t>
+    batch("batch",
+          cl::desc("Largest batch the model runs at once (default 8); any "
+                   "number of samples runs, in batches of at most this many, "
+                   "with work proportional to the samples"),
+          cl::init(trm::ModelBuildOptions::kDefaultMaxBatch));
 static cl::opt<std::string>
     halting("halting", cl::desc("Halting policy: fixed | q_halt"),
             cl::init("fixed"));

@@ -412,6 +412,8 @@ int main(int argc, char **argv) {
   if (llvm::Error err = checkRange(*tokens, sig->vocab, inputPath, "token id"))
     return fail(std::move(err));
   const int64_t inputCount = tokens->shape[0];
+  if (inputCount == 0)
+    return fail(error(inputPath + ": holds 0 samples, nothing to run"));
   const int64_t count =
       firstSamples > 0 ? std::min<int64_t>(firstSamples, inputCount) : inputCount;
   keepFirstRows(*tokens, count);
@@ -497,7 +499,9 @@ int main(int argc, char **argv) {
     vulkan->resetStats();
   }
 
-  // Run in batches of the module's batch size; the last one is padded.
+  // Run in batches of at most the module's batch size. A short last batch
+  // tells the model how many of its rows are samples; the model computes no
+  // others (their rows stay zero, and their outputs are dropped).
   const int64_t b = sig->batch, s = sig->seqLen, v = sig->vocab,
                 k = sig->maxSteps;
   std::vector<int32_t> predictions(count * s), steps(count),
@@ -505,20 +509,14 @@ int main(int argc, char **argv) {
   std::vector<float> logits(count * s * v), stepQ(count * k * 2);
   trm::BatchBuffers buf(*sig);
   int64_t executedCalls = 0, neededCalls = 0, executedSteps = 0;
-  const bool compacted = policy == "q_halt" && b > 1;
   auto t2 = Clock::now();
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
-    // A short last batch is padded with copies of its own samples, not with
-    // empty puzzles: under q_halt a copy halts when its original does,
-    // while an all-padding input may never halt and would keep the whole
-    // batch running to the last step. The copies' outputs are dropped.
-    for (int64_t row = 0; row < b; ++row) {
-      int64_t sample = start + row % n;
-      std::copy_n(tokens->values.begin() + sample * s, s,
-                  buf.tokens.begin() + row * s);
-      buf.puzzleIds[row] = ids.values[sample];
-    }
+    std::fill(buf.tokens.begin(), buf.tokens.end(), 0);
+    std::fill(buf.puzzleIds.begin(), buf.puzzleIds.end(), 0);
+    std::copy_n(tokens->values.begin() + start * s, n * s, buf.tokens.begin());
+    std::copy_n(ids.values.begin() + start, n, buf.puzzleIds.begin());
+    buf.samples = n;
     if (llvm::Error err = vulkanExe ? vulkanExe->run(buf)
                                     : cpuExe->run(*packed, buf))
       return fail(std::move(err));
@@ -528,18 +526,10 @@ int main(int argc, char **argv) {
     std::copy_n(buf.steps.begin(), n, steps.begin() + start);
     std::copy_n(buf.stepPredictions.begin(), n * k * s,
                 stepPredictions.begin() + start * k * s);
-    // The batch loop runs until its last sample halts. A step runs the whole
-    // batch, except under batch compaction once at most half of the batch
-    // is running: then only the running samples (convert-trm-to-linalg's
-    // compact-halted, on in both pipelines).
-    int64_t longest = *std::max_element(buf.steps.begin(), buf.steps.end());
-    for (int64_t step = 0; step < longest; ++step) {
-      int64_t running = std::count_if(buf.steps.begin(), buf.steps.end(),
-                                      [&](int32_t st) { return st > step; });
-      executedCalls += (compacted && 2 * running <= b ? running : b) *
-                       sig->callsPerStep();
-    }
-    executedSteps += longest;
+    // The model counts the rows its loops computed; a step runs the whole
+    // batch only while every row of it is a running sample.
+    executedCalls += buf.networkCalls;
+    executedSteps += *std::max_element(buf.steps.begin(), buf.steps.begin() + n);
     for (int64_t i = 0; i < n; ++i)
       neededCalls += buf.steps[i] * sig->callsPerStep();
   }
@@ -639,7 +629,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  // What the same batches cost when every sample runs all steps.
+  // What the same batches cost when every row runs all steps.
   int64_t fullCalls = (count + b - 1) / b * b * k * sig->callsPerStep();
   llvm::outs() << llvm::formatv(
       "trm-run: {0} samples, batch {1}, device {2}, halting {3}{4}\n", count,
@@ -661,13 +651,11 @@ int main(int argc, char **argv) {
     meanSteps += st;
   meanSteps /= count;
   llvm::outs() << llvm::formatv(
-      "steps: mean {0:f2} of {1}; network calls executed {2} (batches padded "
-      "to {7}{8}), needed by the samples {3}; early exit saved {4} of {5} "
-      "({6:f1}%)\n",
+      "steps: mean {0:f2} of {1}; network calls executed {2} (batches of up "
+      "to {7}), needed by the samples {3}; early exit and partial batches "
+      "saved {4} of {5} ({6:f1}%)\n",
       meanSteps, k, executedCalls, neededCalls, fullCalls - executedCalls,
-      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls, b,
-      compacted ? "; compacted to the running samples once at most half run"
-                : "");
+      fullCalls, 100.0 * (fullCalls - executedCalls) / fullCalls, b);
   if (vulkan) {
     const trm::VulkanRuntimeStats &st = vulkan->stats();
     double perStep = executedSteps ? 1.0 / executedSteps : 0.0;

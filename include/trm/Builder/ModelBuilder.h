@@ -10,9 +10,10 @@
 namespace mlir::trm {
 
 struct ModelBuildOptions {
-  /// Static batch size of the entry function; the runtime runs larger inputs
-  /// in chunks of this size.
-  int64_t batch = 1;
+  /// Largest batch the entry function runs at once; the runtime runs larger
+  /// inputs in chunks of this size, and a chunk may hold fewer samples.
+  int64_t batch = kDefaultMaxBatch;
+  static constexpr int64_t kDefaultMaxBatch = 8;
   HaltingPolicy policy = HaltingPolicy::Fixed;
   std::string entryName = "trm_main";
 };
@@ -22,9 +23,12 @@ struct ModelBuildOptions {
 inline constexpr llvm::StringLiteral kConfigAttrName = "trm.config";
 
 /// Builds the whole TRM inference as one function:
-///   @trm_main(tokens [B,S] i32, puzzle_ids [B] i32)
+///   @trm_main(tokens [B,S] i32, puzzle_ids [B] i32, samples [1] i32)
 ///     -> (predictions [B,S] i32, logits [B,S,V] f32, q logits [B,K,2] f32,
-///         steps taken [B] i32, per-step predictions [B,K,S] i32)
+///         steps taken [B] i32, per-step predictions [B,K,S] i32,
+///         network calls executed [1] i32)
+/// Only the first `samples` rows (at most B) are computed; the others are
+/// left at the fill values (steps 0).
 /// The configuration must pass validateConfig.
 OwningOpRef<ModuleOp> buildModel(MLIRContext &context, const TRMConfig &config,
                                  const ModelBuildOptions &options);

@@ -49,7 +49,10 @@ def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
   let description = [{
     Vectorizes every linalg op on tensors with a static iteration space of at
     most `max-volume` points (the tiles `trm-cpu-tile` made) that is not a
-    gather, to vector transfers and n-D vector arithmetic.
+    gather, to vector transfers and n-D vector arithmetic. A tile the
+    vectorizer cannot express (its precondition fails, e.g. the two-output
+    argmax reduction) is left as a linalg op, which later becomes scalar
+    loops: every shape compiles, only such tiles run unvectorized.
   }];
   let options = [
     Option<"maxVolume", "max-volume", "int64_t", /*default=*/"256",
@@ -58,6 +61,8 @@ def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
   let statistics = [
     Statistic<"numVectorized", "vectorized", "Linalg tiles vectorized">,
+    Statistic<"numScalar", "scalar",
+              "Linalg tiles left scalar (not vectorizable)">,
   ];
 }
 

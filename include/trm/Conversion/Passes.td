@@ -32,17 +32,22 @@ def ConvertTRMToLinalg : Pass<"convert-trm-to-linalg", "ModuleOp"> {
     contractions, and the element-wise and normalisation work to
     `linalg.generic`. Run `trm-bind-weights` first.
 
-    With `compact-halted` (the default), a `q_halt` loop over a batch of more
-    than one sample runs a supervision step one sample at a time over the
-    running samples once at most half of the batch is still running: a
-    halted sample then costs no network calls. The one-sample copy of the
-    step is the step region with every state-dependent tensor's batch
-    dimension set to 1.
+    With `compact-halted` (the default), a loop over a batch of more than
+    one row whose rows can stop (a `q_halt` loop, or a `trm.act` given a
+    sample count) runs a supervision step batched only while every row is a
+    running sample. Otherwise the running rows are gathered into sub-batches
+    whose sizes are powers of two below the batch, at most one of each (one
+    more of the largest when the batch is not a power of two), so a halted
+    row or a row that is no sample costs no network calls and the rows
+    computed are exactly the running ones. A sub-batch's copy of the step is
+    the step region with every state-dependent tensor's batch dimension set
+    to the sub-batch size. The act's network call count sums the rows each
+    executed step loop computed.
   }];
   let options = [
     Option<"compactHalted", "compact-halted", "bool", /*default=*/"true",
-           "under q_halt, run the step only on the running samples once at "
-           "most half of the batch is running">,
+           "compute a step only for the running rows once some row has "
+           "halted or is no sample">,
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",

@@ -25,6 +25,10 @@ struct BatchBuffers {
   std::vector<float> stepQLogits;      // [B, K, 2]
   std::vector<int32_t> steps;          // [B]
   std::vector<int32_t> stepPredictions; // [B, K, S]
+  /// Rows 0..samples-1 are the batch's samples; the model computes no others.
+  int32_t samples = 0;
+  /// Network calls the model executed for the batch (rows times calls).
+  int32_t networkCalls = 0;
 
   explicit BatchBuffers(const ModelSignature &sig);
 };

@@ -613,24 +613,25 @@ SmallVector<Value> inlineBody(OpBuilder &b, Region &region, ValueRange args,
   return results;
 }
 
-/// Clones the supervision-step region for one sample: `args` are the
-/// sample's [1, ...] state, and `input`, the (batched) recursion input
-/// captured from outside the region, becomes `inputSample`. Every tensor
+/// Clones the supervision-step region for a sub-batch of `rows` samples:
+/// `args` are their [rows, ...] state, and `input`, the (batched) recursion
+/// input captured from outside the region, becomes `inputRows`. Every tensor
 /// that depends on the state or the input has the batch as its leading
 /// dimension, so the clones' types are those of the batched region with that
-/// dimension set to 1; weights and constants do not depend on them and keep
-/// their types. Returns the values the step yields, for the sample.
-SmallVector<Value> inlineStepForOneSample(OpBuilder &b, Region &step,
-                                          ValueRange args, Value input,
-                                          Value inputSample) {
+/// dimension set to `rows`; weights and constants do not depend on them and
+/// keep their types. Returns the values the step yields, for the rows.
+SmallVector<Value> inlineStepForRows(OpBuilder &b, Region &step,
+                                     ValueRange args, Value input,
+                                     Value inputRows, int64_t rows) {
   IRMapping mapping;
-  mapping.map(input, inputSample);
+  if (input != inputRows)
+    mapping.map(input, inputRows);
   DenseSet<Value> perSample(args.begin(), args.end());
-  perSample.insert(inputSample);
-  auto oneSample = [&](Value v) {
+  perSample.insert(inputRows);
+  auto toRows = [&](Value v) {
     auto type = cast<RankedTensorType>(v.getType());
     SmallVector<int64_t> shape(type.getShape());
-    shape[0] = 1;
+    shape[0] = rows;
     v.setType(type.clone(shape));
     perSample.insert(v);
   };
@@ -639,31 +640,32 @@ SmallVector<Value> inlineStepForOneSample(OpBuilder &b, Region &step,
       // The network region's arguments are the recursion state.
       for (Region &region : nested->getRegions())
         for (BlockArgument arg : region.getArguments())
-          oneSample(arg);
+          toRows(arg);
       if (llvm::any_of(nested->getOperands(),
                        [&](Value v) { return perSample.contains(v); }))
-        llvm::for_each(nested->getResults(), oneSample);
+        llvm::for_each(nested->getResults(), toRows);
     });
   });
 }
 
-/// Offsets, sizes and strides of row `i` of a tensor shaped like `batched`.
-struct SampleRow {
+/// Offsets, sizes and strides of `rows` rows from row `i` of a tensor shaped
+/// like `batched`.
+struct SampleRows {
   SmallVector<OpFoldResult> offsets, sizes, strides;
-  SampleRow(OpBuilder &b, Value batched, Value i) {
+  SampleRows(OpBuilder &b, Value batched, OpFoldResult i, int64_t rows = 1) {
     auto type = cast<RankedTensorType>(batched.getType());
     offsets.assign(type.getRank(), b.getIndexAttr(0));
     strides.assign(type.getRank(), b.getIndexAttr(1));
     offsets[0] = i;
     for (int64_t d : type.getShape())
       sizes.push_back(b.getIndexAttr(d));
-    sizes[0] = b.getIndexAttr(1);
+    sizes[0] = b.getIndexAttr(rows);
   }
 };
 
 /// Row `i` of a batched tensor as a [1, ...] slice.
 Value sampleSlice(ImplicitLocOpBuilder &b, Value batched, Value i) {
-  SampleRow row(b, batched, i);
+  SampleRows row(b, batched, i);
   return tensor::ExtractSliceOp::create(b, batched, row.offsets, row.sizes,
                                         row.strides);
 }
@@ -671,7 +673,7 @@ Value sampleSlice(ImplicitLocOpBuilder &b, Value batched, Value i) {
 /// Writes the [1, ...] `sample` into row `i` of `batched`.
 Value insertSample(ImplicitLocOpBuilder &b, Value sample, Value batched,
                    Value i) {
-  SampleRow row(b, batched, i);
+  SampleRows row(b, batched, i);
   return tensor::InsertSliceOp::create(b, sample, batched, row.offsets,
                                        row.sizes, row.strides);
 }
@@ -739,25 +741,43 @@ Value isSet(OpBuilder &b, Location loc, Value maskByte) {
                                zero);
 }
 
+/// The sizes of the sub-batches a step over some of a batch's rows runs in:
+/// the powers of two below the batch, largest first. Any count of rows below
+/// the batch is a sum of distinct ones (its binary digits; one more of the
+/// largest when the batch is not a power of two), so the rows run exactly.
+SmallVector<int64_t> subBatchSizes(int64_t batch) {
+  SmallVector<int64_t> sizes;
+  for (int64_t size = llvm::PowerOf2Ceil(batch) / 2; size >= 1; size /= 2)
+    sizes.push_back(size);
+  return sizes;
+}
+
 struct ActLowering : OpRewritePattern<ActOp> {
   ActLowering(MLIRContext *ctx, bool compactHalted)
       : OpRewritePattern(ctx), compactHalted(compactHalted) {}
   bool compactHalted;
 
-  /// One supervision step under q_halt with batch compaction: while more
-  /// than half of the batch is still running, the step runs batched; once at
-  /// most half is, it runs one sample at a time over the running samples
-  /// only, so a halted sample costs no network calls. (One sample at a time
-  /// runs a sample's step about 1.35x slower than the batch of 8 does, hence
-  /// the threshold.) Halted samples keep their state; their logits and q
-  /// rows are zero and are discarded by the caller's select. Returns the
-  /// step's (answer, latent, logits, q) like the region's yield.
+  /// The step's one trm.deep_recursion (the verifier guarantees it). The
+  /// greedy driver visits ops top-down, so the act is lowered before the ops
+  /// in its region and the recursion is still there.
+  static DeepRecursionOp recursionOf(ActOp op) {
+    return *op.getStep().front().getOps<DeepRecursionOp>().begin();
+  }
+
+  /// One supervision step with batch compaction: when every row runs, the
+  /// step runs batched; otherwise the running rows are gathered into
+  /// sub-batches of the sizes subBatchSizes() gives (at most one of each but
+  /// the largest) and only they are computed, so a halted row, or a row that
+  /// is no sample, costs no network calls. Halted rows keep their state;
+  /// their logits and q rows are zero and are discarded by the caller's
+  /// select. Returns the step's (answer, latent, logits, q) like the
+  /// region's yield, then the number of rows the step computed.
   ///
-  /// Both paths are loops, not branches: the batched one runs 0 or 1 times,
-  /// the one-sample one over the list of running samples. Inside loops (and
-  /// not in scf.if regions) the weight transposes stay hoistable by
+  /// Every path is a loop, not a branch: the batched one runs 0 or 1 times,
+  /// each sub-batch size as many times as it is used. Inside loops (and not
+  /// in scf.if regions) the weight transposes stay hoistable by
   /// loop-invariant code motion and the intermediates' buffers by
-  /// buffer-loop-hoisting, so neither path allocates nor transposes per step.
+  /// buffer-loop-hoisting, so no path allocates or transposes per step.
   static SmallVector<Value> compactedStep(ImplicitLocOpBuilder &b, ActOp op,
                                           Value answer, Value latent,
                                           Value halted) {
@@ -765,8 +785,9 @@ struct ActLowering : OpRewritePattern<ActOp> {
     auto yield = step.front().getTerminator();
     SmallVector<Type> types(yield->getOperandTypes());
     const int64_t batch = shapeOf(halted)[0];
-    Value input;
-    step.walk([&](DeepRecursionOp rec) { input = rec.getInput(); });
+    Value input = recursionOf(op).getInput();
+    // An input computed inside the step is per-row already.
+    const bool capturedInput = !step.isAncestor(input.getParentRegion());
     Location loc = b.getLoc();
     Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
 
@@ -787,17 +808,16 @@ struct ActLowering : OpRewritePattern<ActOp> {
           scf::YieldOp::create(lb, ValueRange{list, next});
         });
     Value list = listing.getResult(0), count = listing.getResult(1);
-    Value compact = arith::CmpIOp::create(
-        b, arith::CmpIPredicate::sle,
-        arith::MulIOp::create(b, count, indexConst(b, loc, 2)),
-        indexConst(b, loc, batch));
+    Value full = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, count,
+                                       indexConst(b, loc, batch));
 
     SmallVector<Value> inits = {answer, latent};
     for (Type t : ArrayRef<Type>(types).drop_front(2))
       inits.push_back(filled(b, cast<RankedTensorType>(t).getShape(),
                              b.getF32FloatAttr(0)));
+    Value batchedTrips = arith::SelectOp::create(b, full, one, zero);
     auto batched = scf::ForOp::create(
-        b, zero, arith::SelectOp::create(b, compact, zero, one), one, inits,
+        b, zero, batchedTrips, one, inits,
         [&](OpBuilder &nb, Location l, Value, ValueRange acc) {
           SmallVector<Value> out = inlineBody(nb, step, {acc[0], acc[1]});
           // Logits and q are copied into the carried records so that the
@@ -806,34 +826,114 @@ struct ActLowering : OpRewritePattern<ActOp> {
             out[r] = linalg::CopyOp::create(nb, l, out[r], acc[r]).getResult(0);
           scf::YieldOp::create(nb, l, out);
         });
-    auto oneByOne = scf::ForOp::create(
-        b, zero, arith::SelectOp::create(b, compact, count, zero), one,
-        batched.getResults(),
+
+    SmallVector<Value> acc(batched.getResults());
+    Value rowsRun = arith::MulIOp::create(b, batchedTrips,
+                                          indexConst(b, loc, batch));
+    Value left = arith::SelectOp::create(b, full, zero, count);
+    Value done = zero;
+    for (int64_t rows : subBatchSizes(batch)) {
+      Value size = indexConst(b, loc, rows);
+      Value trips = arith::DivUIOp::create(b, left, size);
+      left = arith::RemUIOp::create(b, left, size);
+      Value first = done;
+      auto loop = scf::ForOp::create(
+          b, zero, trips, one, acc,
+          [&](OpBuilder &nb, Location l, Value c, ValueRange carried) {
+            ImplicitLocOpBuilder lb(l, nb);
+            Value base = arith::AddIOp::create(
+                lb, first, arith::MulIOp::create(lb, c, size));
+            auto rowOf = [&](OpBuilder &ob, Location ol, Value j) -> Value {
+              Value at = arith::AddIOp::create(ob, ol, base, j);
+              return tensor::ExtractOp::create(ob, ol, list, ValueRange{at});
+            };
+            SmallVector<Value> out = inlineStepForRows(
+                lb, step,
+                {gatherRows(lb, carried[0], rows, rowOf),
+                 gatherRows(lb, carried[1], rows, rowOf)},
+                input,
+                capturedInput ? gatherRows(lb, input, rows, rowOf) : input,
+                rows);
+            scf::YieldOp::create(lb, scatterRows(lb, out, carried, rows, rowOf));
+          });
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+      Value ran = arith::MulIOp::create(b, trips, size);
+      done = arith::AddIOp::create(b, done, ran);
+      rowsRun = arith::AddIOp::create(b, rowsRun, ran);
+    }
+    acc.push_back(rowsRun);
+    return acc;
+  }
+
+  using RowOf = function_ref<Value(OpBuilder &, Location, Value)>;
+
+  /// The rows rowOf(0..rows-1) of `batched`, copied into a [rows, ...]
+  /// tensor of their own: the recursion then carries contiguous buffers, not
+  /// views with dynamic offsets into the batch, which the network's kernels
+  /// (SPIR-V) cannot take as arguments; only the row copies take them.
+  static Value gatherRows(ImplicitLocOpBuilder &b, Value batched,
+                          int64_t rows, RowOf rowOf) {
+    auto type = cast<RankedTensorType>(batched.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[0] = rows;
+    Location loc = b.getLoc();
+    auto loop = scf::ForOp::create(
+        b, indexConst(b, loc, 0), indexConst(b, loc, rows),
+        indexConst(b, loc, 1),
+        ValueRange{emptyTensor(b, shape, type.getElementType())},
+        [&](OpBuilder &nb, Location l, Value j, ValueRange own) {
+          ImplicitLocOpBuilder lb(l, nb);
+          Value row = sampleSlice(lb, batched, rowOf(lb, l, j));
+          scf::YieldOp::create(lb, insertSample(lb, row, own[0], j));
+        });
+    return loop.getResult(0);
+  }
+
+  /// Writes row j of each [rows, ...] `out` into row rowOf(j) of the
+  /// matching batched `into`.
+  static SmallVector<Value> scatterRows(ImplicitLocOpBuilder &b,
+                                        ValueRange out, ValueRange into,
+                                        int64_t rows, RowOf rowOf) {
+    Location loc = b.getLoc();
+    auto loop = scf::ForOp::create(
+        b, indexConst(b, loc, 0), indexConst(b, loc, rows),
+        indexConst(b, loc, 1), into,
         [&](OpBuilder &nb, Location l, Value j, ValueRange acc) {
           ImplicitLocOpBuilder lb(l, nb);
-          Value i = tensor::ExtractOp::create(lb, list, ValueRange{j});
-          // The sample's state is copied into a buffer of its own: the
-          // recursion then carries contiguous [1, ...] buffers, not views
-          // with a dynamic offset into the batch, which kernels (SPIR-V)
-          // cannot take as arguments.
-          auto own = [&](Value slice) -> Value {
-            auto type = cast<RankedTensorType>(slice.getType());
-            return linalg::CopyOp::create(
-                       lb, slice,
-                       emptyTensor(lb, type.getShape(), type.getElementType()))
-                .getResult(0);
-          };
-          SmallVector<Value> out = inlineStepForOneSample(
-              lb, step,
-              {own(sampleSlice(lb, acc[0], i)), own(sampleSlice(lb, acc[1], i))},
-              input, own(sampleSlice(lb, input, i)));
+          Value i = rowOf(lb, l, j);
           SmallVector<Value> merged;
           for (auto [o, a] : llvm::zip(out, acc))
-            merged.push_back(insertSample(lb, o, a, i));
+            merged.push_back(insertSample(lb, sampleSlice(lb, o, j), a, i));
           scf::YieldOp::create(lb, merged);
         });
-    return oneByOne.getResults();
+    return SmallVector<Value>(loop.getResults());
   }
+
+  /// The halted mask before the first step: rows at or past the sample
+  /// count are not samples and count as halted; without a count every row
+  /// is a sample.
+  static Value initialMask(ImplicitLocOpBuilder &b, ActOp op, int64_t batch) {
+    Type mask = b.getI8Type();
+    if (!op.getSamples())
+      return filled(b, {batch}, b.getIntegerAttr(mask, 0));
+    Value n = tensor::ExtractOp::create(b, op.getSamples(),
+                                        ValueRange{indexConst(b, b.getLoc(), 0)});
+    Value samples = arith::IndexCastOp::create(b, b.getIndexType(), n);
+    AffineMap id1 = b.getMultiDimIdentityMap(1);
+    auto gen = linalg::GenericOp::create(
+        b, TypeRange{RankedTensorType::get({batch}, mask)}, ValueRange{},
+        ValueRange{emptyTensor(b, {batch}, mask)}, ArrayRef<AffineMap>{id1},
+        ArrayRef<IteratorType>{kPar},
+        [&](OpBuilder &nb, Location loc, ValueRange) {
+          Value row = linalg::IndexOp::create(nb, loc, 0);
+          Value notSample = arith::CmpIOp::create(
+              nb, loc, arith::CmpIPredicate::uge, row, samples);
+          Value byte = arith::ExtUIOp::create(nb, loc, mask, notSample);
+          linalg::YieldOp::create(nb, loc, byte);
+        });
+    return gen.getResult(0);
+  }
+
   LogicalResult matchAndRewrite(ActOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -842,12 +942,20 @@ struct ActLowering : OpRewritePattern<ActOp> {
     const int64_t batch = logitsShape[0], seq = logitsShape[1],
                   vocab = logitsShape[2], maxSteps = op.getMaxSteps();
     const bool qHalt = op.getPolicy() == HaltingPolicy::QHalt;
+    // Rows can stop being computed when samples halt, or when some rows are
+    // no samples.
+    const bool compact =
+        compactHalted && batch > 1 && (qHalt || op.getSamples());
+    DeepRecursionOp recursion = recursionOf(op);
+    const int64_t callsPerRow =
+        recursion.getHCycles() * (recursion.getLCycles() + 1);
     // The halted mask holds one byte per sample (0 or 1): bytes are stored
     // alike on every backend, unlike i1 (packed bits in LLVM vectors, no
     // storage type in SPIR-V).
     Type mask = b.getI8Type();
     Type predElt = op.getStepPredictions().getType().getElementType();
     Type stepsElt = op.getSteps().getType().getElementType();
+    Type callsElt = op.getNetworkCalls().getType().getElementType();
 
     SmallVector<Value> inits = {
         indexConst(b, b.getLoc(), 0),
@@ -857,7 +965,9 @@ struct ActLowering : OpRewritePattern<ActOp> {
         filled(b, {batch, maxSteps, 2}, b.getF32FloatAttr(0)),
         filled(b, {batch, maxSteps, seq}, b.getIntegerAttr(predElt, -1)),
         filled(b, {batch}, b.getIntegerAttr(stepsElt, 0)),
-        filled(b, {batch}, b.getIntegerAttr(mask, 0)),
+        initialMask(b, op, batch),
+        // Rows computed so far, summed over the steps.
+        indexConst(b, b.getLoc(), 0),
     };
     SmallVector<Type> types;
     for (Value v : inits)
@@ -891,16 +1001,21 @@ struct ActLowering : OpRewritePattern<ActOp> {
       Value k = after->getArgument(0);
       Value finalLogits = after->getArgument(3), stepQ = after->getArgument(4),
             stepPreds = after->getArgument(5), steps = after->getArgument(6),
-            halted = after->getArgument(7);
-      SmallVector<Value> stepOut =
-          compactHalted && qHalt && batch > 1
-              ? compactedStep(b, op, after->getArgument(1),
-                              after->getArgument(2), halted)
-              : inlineBody(b, op.getStep(),
-                           {after->getArgument(1), after->getArgument(2)});
+            halted = after->getArgument(7), rowsSoFar = after->getArgument(8);
+      SmallVector<Value> stepOut;
+      Value rowsThisStep;
+      if (compact) {
+        stepOut = compactedStep(b, op, after->getArgument(1),
+                                after->getArgument(2), halted);
+        rowsThisStep = stepOut.pop_back_val();
+      } else {
+        stepOut = inlineBody(b, op.getStep(),
+                             {after->getArgument(1), after->getArgument(2)});
+        rowsThisStep = indexConst(b, b.getLoc(), batch);
+      }
+      Value rowsRun = arith::AddIOp::create(b, rowsSoFar, rowsThisStep);
       Value logits = stepOut[2], q = stepOut[3];
       Value preds = argmax(b, logits, predElt);
-
       AffineMap perSample3 = pick(ctx, 3, {0});
       AffineMap id3 = b.getMultiDimIdentityMap(3);
       AffineMap id2 = b.getMultiDimIdentityMap(2);
@@ -979,10 +1094,19 @@ struct ActLowering : OpRewritePattern<ActOp> {
       }
       scf::YieldOp::create(b, ValueRange{kNext, stepOut[0], stepOut[1],
                                          newFinal, newStepQ, newStepPreds,
-                                         newSteps, newHalted});
+                                         newSteps, newHalted, rowsRun});
     }
+    b.setInsertionPointAfter(loop);
+    Value calls = arith::IndexCastOp::create(
+        b, callsElt,
+        arith::MulIOp::create(b, loop.getResult(8),
+                              indexConst(b, b.getLoc(), callsPerRow)));
+    Value networkCalls =
+        linalg::FillOp::create(b, calls, emptyTensor(b, {1}, callsElt))
+            .getResult(0);
     rewriter.replaceOp(op, {loop.getResult(3), loop.getResult(4),
-                            loop.getResult(5), loop.getResult(6)});
+                            loop.getResult(5), loop.getResult(6),
+                            networkCalls});
     return success();
   }
 };

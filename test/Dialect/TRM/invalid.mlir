@@ -298,7 +298,7 @@ func.func @argmax_shape(%l: tensor<2x5x7xf32>) {
 
 func.func @act_max_steps(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
   // expected-error @+1 {{max_steps must be at least 1, got 0}}
-  %a, %b, %c, %d = trm.act max_steps 0 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x0x2xf32>, tensor<2x0x5xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 0 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x0x2xf32>, tensor<2x0x5xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
     trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
   }
@@ -310,7 +310,7 @@ func.func @act_max_steps(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tenso
 func.func @act_unknown_policy(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>) {
   // expected-error @+2 {{expected ::mlir::trm::HaltingPolicy to be one of: fixed, q_halt}}
   // expected-error @+1 {{failed to parse TRM_HaltingPolicyAttr parameter 'value'}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy sometimes answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy sometimes answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
   }
   return
 }
@@ -319,7 +319,7 @@ func.func @act_unknown_policy(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>) {
 
 func.func @act_step_shapes(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
   // expected-error @+1 {{per-step q logits must have shape [2,4,2], got 'tensor<2x3x2xf32>'}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy q_halt answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x3x2xf32>, tensor<2x4x5xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy q_halt answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x3x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
     trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
   }
@@ -330,7 +330,7 @@ func.func @act_step_shapes(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: ten
 
 func.func @act_predictions_shape(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
   // expected-error @+1 {{per-step predictions must have shape [2,4,5], got 'tensor<2x4x6xi32>'}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy q_halt answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x6xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy q_halt answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x6xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
     trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
   }
@@ -341,7 +341,7 @@ func.func @act_predictions_shape(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %
 
 func.func @act_logits_batch(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<3x5x3xf32>, %q: tensor<2x2xf32>) {
   // expected-error @+1 {{logits batch 3 does not match state batch 2}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<3x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<3x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
     trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<3x5x3xf32>, tensor<2x2xf32>
   }
@@ -352,7 +352,7 @@ func.func @act_logits_batch(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: te
 
 func.func @act_steps_shape(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
   // expected-error @+1 {{steps taken must have shape [2], got 'tensor<4xi32>'}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<4xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<4xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
     trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
   }
@@ -363,7 +363,7 @@ func.func @act_steps_shape(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: ten
 
 func.func @act_region_args(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
   // expected-error @+1 {{supervision step region must take two arguments of type 'tensor<2x6x8xf32>'}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>):
     trm.yield %s0, %s0, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
   }
@@ -374,9 +374,83 @@ func.func @act_region_args(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: ten
 
 func.func @act_region_yield(%y: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x3xf32>) {
   // expected-error @+1 {{supervision step must yield (answer, latent, logits, q logits) of types 'tensor<2x6x8xf32>', 'tensor<2x6x8xf32>', 'tensor<2x5x3xf32>', 'tensor<2x2xf32>'}}
-  %a, %b, %c, %d = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32> {
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%z) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
     trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x3xf32>
   }
+  return
+}
+
+// -----
+
+// A step without the deep recursion has nothing to compact over and is no
+// TRM step: refused here rather than crashing the lowering.
+func.func @act_without_recursion(%y: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
+  // expected-error @+1 {{supervision step must run exactly one trm.deep_recursion directly in its block}}
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy q_halt answer(%y) latent(%y) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
+  ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
+    trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @act_two_recursions(%y: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
+  // expected-error @+1 {{supervision step must run exactly one trm.deep_recursion directly in its block}}
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%y) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
+  ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
+    %y1, %z1 = trm.deep_recursion h_cycles 1 l_cycles 1 answer(%s0) latent(%s1) input(%y) : tensor<2x6x8xf32> {
+    ^bb0(%h: tensor<2x6x8xf32>, %inj: tensor<2x6x8xf32>):
+      trm.yield %h : tensor<2x6x8xf32>
+    }
+    %y2, %z2 = trm.deep_recursion h_cycles 1 l_cycles 1 answer(%y1) latent(%z1) input(%y) : tensor<2x6x8xf32> {
+    ^bb0(%h: tensor<2x6x8xf32>, %inj: tensor<2x6x8xf32>):
+      trm.yield %h : tensor<2x6x8xf32>
+    }
+    trm.yield %y2, %z2, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @act_samples_shape(%y: tensor<2x6x8xf32>, %n: tensor<2xi32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
+  // expected-error @+1 {{sample count must have shape [1], got 'tensor<2xi32>'}}
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%y) samples(%n : tensor<2xi32>) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
+  ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
+    trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @act_samples_type(%y: tensor<2x6x8xf32>, %n: tensor<1xi64>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
+  // expected-error @+1 {{sample count must be i32, got 'tensor<1xi64>'}}
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%y) samples(%n : tensor<1xi64>) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<1xi32> {
+  ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
+    trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @act_calls_shape(%y: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: tensor<2x2xf32>) {
+  // expected-error @+1 {{network call count must have shape [1], got 'tensor<2xi32>'}}
+  %a, %b, %c, %d, %e = trm.act max_steps 4 policy fixed answer(%y) latent(%y) : tensor<2x6x8xf32> -> tensor<2x5x3xf32>, tensor<2x4x2xf32>, tensor<2x4x5xi32>, tensor<2xi32>, tensor<2xi32> {
+  ^bb0(%s0: tensor<2x6x8xf32>, %s1: tensor<2x6x8xf32>):
+    trm.yield %s0, %s1, %l, %q : tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5x3xf32>, tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+// A tiny expansion rounds the SwiGLU width to 0 (it crashed tiling before).
+func.func @swiglu_zero_width(%h: tensor<2x6x64xf32>, %gu: tensor<0x64xf32>, %d: tensor<64x0xf32>) {
+  // expected-error @+1 {{expansion 1.000000e-03 gives an intermediate width of 0 over width 64 (round(expansion * width * 2/3) must be at least 1)}}
+  %m = trm.swiglu %h, %gu, %d over features expansion 0.001 : (tensor<2x6x64xf32>, tensor<0x64xf32>, tensor<64x0xf32>) -> tensor<2x6x64xf32>
   return
 }

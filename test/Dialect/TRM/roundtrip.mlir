@@ -5,7 +5,7 @@
 // prefix, one block.
 
 // CHECK-LABEL: func.func @tiny
-func.func @tiny(%tokens: tensor<2x6xi32>, %ids: tensor<2xi32>) -> (tensor<2x6xi32>, tensor<2x6x5xf32>, tensor<2x3x2xf32>, tensor<2xi32>, tensor<2x3x6xi32>) {
+func.func @tiny(%tokens: tensor<2x6xi32>, %ids: tensor<2xi32>, %count: tensor<1xi32>) -> (tensor<2x6xi32>, tensor<2x6x5xf32>, tensor<2x3x2xf32>, tensor<2xi32>, tensor<2x3x6xi32>) {
   // CHECK: %[[EMB:.*]] = trm.weight "embed_tokens.embedding_weight" : tensor<5x8xf32>
   %emb = trm.weight "embed_tokens.embedding_weight" : tensor<5x8xf32>
   %pemb = trm.weight "puzzle_emb.weights" : tensor<4x16xf32>
@@ -15,8 +15,8 @@ func.func @tiny(%tokens: tensor<2x6xi32>, %ids: tensor<2xi32>) -> (tensor<2x6xi3
   %lv = trm.weight "L_init" : tensor<8xf32>
   %y0 = trm.init_state %hv : tensor<8xf32> -> tensor<2x8x8xf32>
   %z0 = trm.init_state %lv : tensor<8xf32> -> tensor<2x8x8xf32>
-  // CHECK: trm.act max_steps 3 policy q_halt answer(%{{.*}}) latent(%{{.*}}) : tensor<2x8x8xf32> -> tensor<2x6x5xf32>, tensor<2x3x2xf32>, tensor<2x3x6xi32>, tensor<2xi32> {
-  %logits, %q, %preds, %steps = trm.act max_steps 3 policy q_halt answer(%y0) latent(%z0) : tensor<2x8x8xf32> -> tensor<2x6x5xf32>, tensor<2x3x2xf32>, tensor<2x3x6xi32>, tensor<2xi32> {
+  // CHECK: trm.act max_steps 3 policy q_halt answer(%{{.*}}) latent(%{{.*}}) samples(%{{.*}} : tensor<1xi32>) : tensor<2x8x8xf32> -> tensor<2x6x5xf32>, tensor<2x3x2xf32>, tensor<2x3x6xi32>, tensor<2xi32>, tensor<1xi32> {
+  %logits, %q, %preds, %steps, %calls = trm.act max_steps 3 policy q_halt answer(%y0) latent(%z0) samples(%count : tensor<1xi32>) : tensor<2x8x8xf32> -> tensor<2x6x5xf32>, tensor<2x3x2xf32>, tensor<2x3x6xi32>, tensor<2xi32>, tensor<1xi32> {
   ^bb0(%y: tensor<2x8x8xf32>, %z: tensor<2x8x8xf32>):
     // CHECK: trm.deep_recursion h_cycles 2 l_cycles 3 answer(%{{.*}}) latent(%{{.*}}) input(%{{.*}}) : tensor<2x8x8xf32> {
     %y1, %z1 = trm.deep_recursion h_cycles 2 l_cycles 3 answer(%y) latent(%z) input(%x) : tensor<2x8x8xf32> {

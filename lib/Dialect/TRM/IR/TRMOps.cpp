@@ -175,6 +175,11 @@ LogicalResult SwiGLUOp::verify() {
   bool overTokens = getMix() == MixAxis::Tokens;
   int64_t width = shapeOf(getHidden())[overTokens ? 1 : 2];
   int64_t expected = swigluIntermediate(getExpansion().convertToDouble(), width);
+  if (expected < 1)
+    return emitOpError("expansion ")
+           << getExpansion().convertToDouble()
+           << " gives an intermediate width of 0 over width " << width
+           << " (round(expansion * width * 2/3) must be at least 1)";
   if (failed(expectRank(op, getGateUpWeight(), 2, "gate_up projection")) ||
       failed(expectRank(op, getDownWeight(), 2, "down projection")))
     return failure();
@@ -302,8 +307,20 @@ LogicalResult ActOp::verify() {
                          "per-step q logits")) ||
       failed(expectShape(op, getStepPredictions(), {batch, steps, logits[1]},
                          "per-step predictions")) ||
-      failed(expectShape(op, getSteps(), {batch}, "steps taken")))
+      failed(expectShape(op, getSteps(), {batch}, "steps taken")) ||
+      failed(expectShape(op, getNetworkCalls(), {1}, "network call count")))
     return failure();
+  if (getSamples() && failed(expectShape(op, getSamples(), {1},
+                                         "sample count")))
+    return failure();
+  for (Value v : {getSteps(), getNetworkCalls(), getStepPredictions()})
+    if (!getElementTypeOrSelf(v.getType()).isInteger(32))
+      return emitOpError("steps, predictions and the network call count must "
+                         "be i32, got ")
+             << v.getType();
+  if (getSamples() && !getElementTypeOrSelf(getSamples().getType()).isInteger(32))
+    return emitOpError("sample count must be i32, got ")
+           << getSamples().getType();
   return success();
 }
 
@@ -325,6 +342,10 @@ LogicalResult ActOp::verifyRegions() {
                        "q logits) of types ")
            << stateType << ", " << stateType << ", " << getLogits().getType()
            << ", " << qType;
+  auto recursions = getStep().front().getOps<DeepRecursionOp>();
+  if (std::distance(recursions.begin(), recursions.end()) != 1)
+    return emitOpError("supervision step must run exactly one "
+                       "trm.deep_recursion directly in its block");
   return success();
 }
 

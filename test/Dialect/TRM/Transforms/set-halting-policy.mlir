@@ -9,13 +9,21 @@
 // BAD: unknown halting policy 'never' (expected fixed or q_halt)
 
 func.func @two_loops(%y: tensor<1x2x4xf32>, %l: tensor<1x1x3xf32>, %q: tensor<1x2xf32>) {
-  %a:4 = trm.act max_steps 2 policy fixed answer(%y) latent(%y) : tensor<1x2x4xf32> -> tensor<1x1x3xf32>, tensor<1x2x2xf32>, tensor<1x2x1xi32>, tensor<1xi32> {
+  %a:5 = trm.act max_steps 2 policy fixed answer(%y) latent(%y) : tensor<1x2x4xf32> -> tensor<1x1x3xf32>, tensor<1x2x2xf32>, tensor<1x2x1xi32>, tensor<1xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<1x2x4xf32>, %s1: tensor<1x2x4xf32>):
-    trm.yield %s0, %s1, %l, %q : tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x1x3xf32>, tensor<1x2xf32>
+    %y1, %z1 = trm.deep_recursion h_cycles 1 l_cycles 1 answer(%s0) latent(%s1) input(%y) : tensor<1x2x4xf32> {
+    ^bb0(%h: tensor<1x2x4xf32>, %inj: tensor<1x2x4xf32>):
+      trm.yield %h : tensor<1x2x4xf32>
+    }
+    trm.yield %y1, %z1, %l, %q : tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x1x3xf32>, tensor<1x2xf32>
   }
-  %b:4 = trm.act max_steps 2 policy q_halt answer(%y) latent(%y) : tensor<1x2x4xf32> -> tensor<1x1x3xf32>, tensor<1x2x2xf32>, tensor<1x2x1xi32>, tensor<1xi32> {
+  %b:5 = trm.act max_steps 2 policy q_halt answer(%y) latent(%y) : tensor<1x2x4xf32> -> tensor<1x1x3xf32>, tensor<1x2x2xf32>, tensor<1x2x1xi32>, tensor<1xi32>, tensor<1xi32> {
   ^bb0(%s0: tensor<1x2x4xf32>, %s1: tensor<1x2x4xf32>):
-    trm.yield %s0, %s1, %l, %q : tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x1x3xf32>, tensor<1x2xf32>
+    %y1, %z1 = trm.deep_recursion h_cycles 1 l_cycles 1 answer(%s0) latent(%s1) input(%y) : tensor<1x2x4xf32> {
+    ^bb0(%h: tensor<1x2x4xf32>, %inj: tensor<1x2x4xf32>):
+      trm.yield %h : tensor<1x2x4xf32>
+    }
+    trm.yield %y1, %z1, %l, %q : tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x1x3xf32>, tensor<1x2xf32>
   }
   return
 }

@@ -223,21 +223,40 @@ def TRM_ActOp : TRM_Op<"act", [RecursiveMemoryEffects, SingleBlock,
       at `max_steps`); its outputs are that step's. Samples are independent,
       so a halted sample's later steps need not be computed.
 
+    The batch `B` is a maximum, not a requirement: with `samples` (a
+    `tensor<1xi32>` holding `N`, `0 <= N <= B`), only rows `0..N-1` are
+    samples. The other rows count as halted from the start: they are never
+    computed, their steps are 0 and their records keep the fill values. So
+    one compiled model serves any number of samples, in batches of at most
+    `B`, with work proportional to the samples it is given.
+
+    The step region must run exactly one `trm.deep_recursion`, directly in
+    its block: the lowering runs a step on a subset of the rows by slicing
+    that recursion's input (the only batched value a step reads from
+    outside), and without a recursion there is no step to speak of.
+
     Results: the final logits `[B, S, V]`; per step and sample the q logits
     `[B, K, 2]` and the predictions `[B, K, S]` (argmax of that step's
-    logits); the number of steps each sample took `[B]`. Entries for steps
+    logits); the number of steps each sample took `[B]`; and the network
+    calls the lowered loop executed, `[1]`: the sum over its step
+    executions of the rows each ran times `h_cycles * (l_cycles + 1)`, as
+    counted by the loops that run them (what lets a caller see that rows
+    which are not samples, or have halted, cost nothing). Entries for steps
     after a sample halted are 0 (q logits) and -1 (predictions).
   }];
   let arguments = (ins TRM_FloatTensor:$answer, TRM_FloatTensor:$latent,
+                       Optional<TRM_IntTensor>:$samples,
                        I64Attr:$max_steps, TRM_HaltingPolicyAttr:$policy);
   let results = (outs TRM_FloatTensor:$logits, TRM_FloatTensor:$step_q_logits,
-                      TRM_IntTensor:$step_predictions, TRM_IntTensor:$steps);
+                      TRM_IntTensor:$step_predictions, TRM_IntTensor:$steps,
+                      TRM_IntTensor:$network_calls);
   let regions = (region SizedRegion<1>:$step);
   let assemblyFormat = [{
     `max_steps` $max_steps `policy` $policy
-    `answer` `(` $answer `)` `latent` `(` $latent `)` `:` type($answer)
+    `answer` `(` $answer `)` `latent` `(` $latent `)`
+    (`samples` `(` $samples^ `:` type($samples) `)`)? `:` type($answer)
     `->` type($logits) `,` type($step_q_logits) `,` type($step_predictions)
-    `,` type($steps) attr-dict-with-keyword $step
+    `,` type($steps) `,` type($network_calls) attr-dict-with-keyword $step
   }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
