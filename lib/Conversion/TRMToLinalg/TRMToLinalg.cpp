@@ -869,8 +869,9 @@ struct ActLowering : OpRewritePattern<ActOp> {
 
   /// The rows rowOf(0..rows-1) of `batched`, copied into a [rows, ...]
   /// tensor of their own: the recursion then carries contiguous buffers, not
-  /// views with dynamic offsets into the batch, which the network's kernels
-  /// (SPIR-V) cannot take as arguments; only the row copies take them.
+  /// views with a dynamic offset into the batch, which kernels (SPIR-V)
+  /// cannot take as arguments. Each row goes through a buffer of its own
+  /// too: a copy kernel takes at most one view with a dynamic offset.
   static Value gatherRows(ImplicitLocOpBuilder &b, Value batched,
                           int64_t rows, RowOf rowOf) {
     auto type = cast<RankedTensorType>(batched.getType());
@@ -884,7 +885,11 @@ struct ActLowering : OpRewritePattern<ActOp> {
         [&](OpBuilder &nb, Location l, Value j, ValueRange own) {
           ImplicitLocOpBuilder lb(l, nb);
           Value row = sampleSlice(lb, batched, rowOf(lb, l, j));
-          scf::YieldOp::create(lb, insertSample(lb, row, own[0], j));
+          Value copy = linalg::CopyOp::create(
+                           lb, row,
+                           emptyTensor(lb, shapeOf(row), type.getElementType()))
+                           .getResult(0);
+          scf::YieldOp::create(lb, insertSample(lb, copy, own[0], j));
         });
     return loop.getResult(0);
   }
