@@ -3,6 +3,7 @@
 
 #include "llvm/Support/FormatVariadic.h"
 #include <cmath>
+#include <cstdio>
 #include <yaml-cpp/yaml.h>
 
 using namespace mlir::trm;
@@ -16,6 +17,13 @@ int64_t mlir::trm::swigluIntermediate(double expansion, int64_t width) {
 }
 
 namespace {
+/// A number as the configuration would spell it (0.001, not 0.00).
+std::string shortest(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", v);
+  return text;
+}
+
 llvm::Error fieldError(llvm::StringRef path, llvm::StringRef field,
                        const llvm::Twine &msg) {
   return llvm::createStringError(
@@ -151,7 +159,7 @@ llvm::Error mlir::trm::validateConfig(const TRMConfig &c, llvm::StringRef what) 
           llvm::formatv("{0} gives a SwiGLU intermediate width of 0 over {1} "
                         "= {2} (round(expansion * {2} * 2/3) must be at "
                         "least 1)",
-                        c.expansion, axis, width));
+                        shortest(c.expansion), axis, width));
   if (!c.mlpT) {
     if (auto err = positive("num_heads", c.numHeads))
       return err;

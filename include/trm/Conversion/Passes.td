@@ -35,19 +35,24 @@ def ConvertTRMToLinalg : Pass<"convert-trm-to-linalg", "ModuleOp"> {
     With `compact-halted` (the default), a loop over a batch of more than
     one row whose rows can stop (a `q_halt` loop, or a `trm.act` given a
     sample count) runs a supervision step batched only while every row is a
-    running sample. Otherwise the running rows are gathered into sub-batches
-    whose sizes are powers of two below the batch, at most one of each (one
-    more of the largest when the batch is not a power of two), so a halted
-    row or a row that is no sample costs no network calls and the rows
-    computed are exactly the running ones. A sub-batch's copy of the step is
-    the step region with every state-dependent tensor's batch dimension set
-    to the sub-batch size. The act's network call count sums the rows each
-    executed step loop computed.
+    running sample. Otherwise the running rows are gathered into
+    sub-batches and only they are computed, so a halted row or a row that is
+    no sample costs no network calls: the rows computed are exactly the
+    running ones. The sub-batch sizes are the `sub-batches - 1` largest
+    powers of two below the batch, and 1; each runs as often as it fits in
+    the rows the larger ones leave. A sub-batch's copy of the step is the
+    step region with every state-dependent tensor's batch dimension set to
+    the sub-batch size: more sizes mean fewer, larger sub-batches and one more
+    copy of the network to compile each. The act's network call count sums
+    the rows each executed step loop computed.
   }];
   let options = [
     Option<"compactHalted", "compact-halted", "bool", /*default=*/"true",
            "compute a step only for the running rows once some row has "
            "halted or is no sample">,
+    Option<"subBatches", "sub-batches", "int64_t", /*default=*/"2",
+           "how many sub-batch sizes compaction compiles (1: rows one at a "
+           "time)">,
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",

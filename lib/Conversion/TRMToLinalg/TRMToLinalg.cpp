@@ -741,21 +741,26 @@ Value isSet(OpBuilder &b, Location loc, Value maskByte) {
                                zero);
 }
 
-/// The sizes of the sub-batches a step over some of a batch's rows runs in:
-/// the powers of two below the batch, largest first. Any count of rows below
-/// the batch is a sum of distinct ones (its binary digits; one more of the
-/// largest when the batch is not a power of two), so the rows run exactly.
-SmallVector<int64_t> subBatchSizes(int64_t batch) {
+/// The sizes of the sub-batches a step over some of a batch's rows runs in,
+/// largest first: the `count - 1` largest powers of two below the batch, and
+/// 1. Each size runs as often as it fits in the rows the larger ones leave,
+/// and 1 fits any remainder, so every running row is computed once and no
+/// other row is. Each size is one more copy of the step to compile.
+SmallVector<int64_t> subBatchSizes(int64_t batch, int64_t count) {
   SmallVector<int64_t> sizes;
-  for (int64_t size = llvm::PowerOf2Ceil(batch) / 2; size >= 1; size /= 2)
+  for (int64_t size = llvm::PowerOf2Ceil(batch) / 2;
+       size > 1 && static_cast<int64_t>(sizes.size()) + 1 < count; size /= 2)
     sizes.push_back(size);
+  sizes.push_back(1);
   return sizes;
 }
 
 struct ActLowering : OpRewritePattern<ActOp> {
-  ActLowering(MLIRContext *ctx, bool compactHalted)
-      : OpRewritePattern(ctx), compactHalted(compactHalted) {}
+  ActLowering(MLIRContext *ctx, bool compactHalted, int64_t subBatches)
+      : OpRewritePattern(ctx), compactHalted(compactHalted),
+        subBatches(subBatches) {}
   bool compactHalted;
+  int64_t subBatches;
 
   /// The step's one trm.deep_recursion (the verifier guarantees it). The
   /// greedy driver visits ops top-down, so the act is lowered before the ops
@@ -766,8 +771,8 @@ struct ActLowering : OpRewritePattern<ActOp> {
 
   /// One supervision step with batch compaction: when every row runs, the
   /// step runs batched; otherwise the running rows are gathered into
-  /// sub-batches of the sizes subBatchSizes() gives (at most one of each but
-  /// the largest) and only they are computed, so a halted row, or a row that
+  /// sub-batches of the sizes subBatchSizes() gives and only they are
+  /// computed, so a halted row, or a row that
   /// is no sample, costs no network calls. Halted rows keep their state;
   /// their logits and q rows are zero and are discarded by the caller's
   /// select. Returns the step's (answer, latent, logits, q) like the
@@ -778,9 +783,9 @@ struct ActLowering : OpRewritePattern<ActOp> {
   /// in scf.if regions) the weight transposes stay hoistable by
   /// loop-invariant code motion and the intermediates' buffers by
   /// buffer-loop-hoisting, so no path allocates or transposes per step.
-  static SmallVector<Value> compactedStep(ImplicitLocOpBuilder &b, ActOp op,
-                                          Value answer, Value latent,
-                                          Value halted) {
+  SmallVector<Value> compactedStep(ImplicitLocOpBuilder &b, ActOp op,
+                                   Value answer, Value latent,
+                                   Value halted) const {
     Region &step = op.getStep();
     auto yield = step.front().getTerminator();
     SmallVector<Type> types(yield->getOperandTypes());
@@ -832,7 +837,7 @@ struct ActLowering : OpRewritePattern<ActOp> {
                                           indexConst(b, loc, batch));
     Value left = arith::SelectOp::create(b, full, zero, count);
     Value done = zero;
-    for (int64_t rows : subBatchSizes(batch)) {
+    for (int64_t rows : subBatchSizes(batch, subBatches)) {
       Value size = indexConst(b, loc, rows);
       Value trips = arith::DivUIOp::create(b, left, size);
       left = arith::RemUIOp::create(b, left, size);
@@ -1121,7 +1126,7 @@ struct ConvertTRMToLinalgPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateTRMToLinalgConversionPatterns(patterns, compactHalted);
+    populateTRMToLinalgConversionPatterns(patterns, compactHalted, subBatches);
     GreedyRewriteConfig config;
     config.setUseTopDownTraversal(true);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
@@ -1142,10 +1147,10 @@ struct ConvertTRMToLinalgPass
 } // namespace
 
 void mlir::trm::populateTRMToLinalgConversionPatterns(
-    RewritePatternSet &patterns, bool compactHalted) {
+    RewritePatternSet &patterns, bool compactHalted, int64_t subBatches) {
   patterns.add<EmbedLowering, InitStateLowering, ResidualNormLowering,
                SwiGLULowering, AttentionLowering, LMHeadLowering,
                QHeadLowering, ArgmaxLowering, DeepRecursionLowering>(
       patterns.getContext());
-  patterns.add<ActLowering>(patterns.getContext(), compactHalted);
+  patterns.add<ActLowering>(patterns.getContext(), compactHalted, subBatches);
 }

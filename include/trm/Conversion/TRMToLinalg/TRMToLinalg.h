@@ -11,9 +11,10 @@ inline constexpr llvm::StringLiteral kWeightTableAttrName = "trm.weight_table";
 
 /// Patterns lowering every trm op except trm.weight (see trm-bind-weights)
 /// to linalg/tensor/arith/math/scf on tensors.
-/// `compactHalted`: see the convert-trm-to-linalg pass option.
+/// `compactHalted`, `subBatches`: see the convert-trm-to-linalg pass options.
 void populateTRMToLinalgConversionPatterns(RewritePatternSet &patterns,
-                                           bool compactHalted = true);
+                                           bool compactHalted = true,
+                                           int64_t subBatches = 2);
 } // namespace mlir::trm
 
 #endif
