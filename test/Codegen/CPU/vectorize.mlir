@@ -40,3 +40,29 @@ func.func @too_big(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>, %c: tensor<64x6
   %r = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %r : tensor<64x64xf32>
 }
+
+// -----
+
+// A tile the vectorizer cannot express (an argmax: two outputs combined by a
+// compare and selects, no reduction kind) stays a linalg op, later scalar
+// loops, instead of failing the compilation: the fallback that lets every
+// shape compile (e.g. a 1x36x6 argmax, small enough to be one tile).
+#in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#out = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @argmax_tile
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-NOT: vector.
+func.func @argmax_tile(%l: tensor<1x36x6xf32>, %m: tensor<1x36xf32>, %i: tensor<1x36xi32>) -> tensor<1x36xi32> {
+  %r:2 = linalg.generic {indexing_maps = [#in, #out, #out], iterator_types = ["parallel", "parallel", "reduction"]} ins(%l : tensor<1x36x6xf32>) outs(%m, %i : tensor<1x36xf32>, tensor<1x36xi32>) {
+  ^bb0(%x: f32, %best: f32, %at: i32):
+    %k = linalg.index 2 : index
+    %ki = arith.index_cast %k : index to i32
+    %gt = arith.cmpf ogt, %x, %best : f32
+    %nb = arith.select %gt, %x, %best : f32
+    %na = arith.select %gt, %ki, %at : i32
+    linalg.yield %nb, %na : f32, i32
+  } -> (tensor<1x36xf32>, tensor<1x36xi32>)
+  return %r#1 : tensor<1x36xi32>
+}
