@@ -15,6 +15,8 @@ config.excludes = ["Inputs", "golden", "CMakeLists.txt", "lit.cfg.py", "lit.site
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%trm_src", config.trm_src_root))
 config.substitutions.append(("%golden", os.path.join(config.trm_src_root, "test", "golden")))
+# The tools directory, for scripts that run the tools themselves (sweep_configs.py).
+config.substitutions.append(("%trm_bin", config.trm_tools_dir))
 # Debian's python with torch/numpy: only the golden comparisons use it.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 

@@ -926,22 +926,22 @@ struct ActLowering : OpRewritePattern<ActOp> {
     Type mask = b.getI8Type();
     if (!op.getSamples())
       return filled(b, {batch}, b.getIntegerAttr(mask, 0));
-    Value n = tensor::ExtractOp::create(b, op.getSamples(),
-                                        ValueRange{indexConst(b, b.getLoc(), 0)});
-    Value samples = arith::IndexCastOp::create(b, b.getIndexType(), n);
+    // The count is read inside the loop body, not extracted first: a scalar
+    // would make the op a fill of a computed i8 once the row index folds (a
+    // batch of one), and kernels cannot take i8 scalars (SPIR-V).
+    MLIRContext *ctx = b.getContext();
     AffineMap id1 = b.getMultiDimIdentityMap(1);
-    auto gen = linalg::GenericOp::create(
-        b, TypeRange{RankedTensorType::get({batch}, mask)}, ValueRange{},
-        ValueRange{emptyTensor(b, {batch}, mask)}, ArrayRef<AffineMap>{id1},
-        ArrayRef<IteratorType>{kPar},
-        [&](OpBuilder &nb, Location loc, ValueRange) {
+    AffineMap first = AffineMap::get(1, 0, getAffineConstantExpr(0, ctx), ctx);
+    return generic(
+        b, {op.getSamples()}, emptyTensor(b, {batch}, mask), {first, id1},
+        {kPar}, [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+          Value samples =
+              arith::IndexCastOp::create(nb, loc, nb.getIndexType(), a[0]);
           Value row = linalg::IndexOp::create(nb, loc, 0);
           Value notSample = arith::CmpIOp::create(
               nb, loc, arith::CmpIPredicate::uge, row, samples);
-          Value byte = arith::ExtUIOp::create(nb, loc, mask, notSample);
-          linalg::YieldOp::create(nb, loc, byte);
+          return arith::ExtUIOp::create(nb, loc, mask, notSample);
         });
-    return gen.getResult(0);
   }
 
   LogicalResult matchAndRewrite(ActOp op,
