@@ -648,24 +648,23 @@ SmallVector<Value> inlineStepForRows(OpBuilder &b, Region &step,
   });
 }
 
-/// Offsets, sizes and strides of `rows` rows from row `i` of a tensor shaped
-/// like `batched`.
-struct SampleRows {
+/// Offsets, sizes and strides of row `i` of a tensor shaped like `batched`.
+struct SampleRow {
   SmallVector<OpFoldResult> offsets, sizes, strides;
-  SampleRows(OpBuilder &b, Value batched, OpFoldResult i, int64_t rows = 1) {
+  SampleRow(OpBuilder &b, Value batched, Value i) {
     auto type = cast<RankedTensorType>(batched.getType());
     offsets.assign(type.getRank(), b.getIndexAttr(0));
     strides.assign(type.getRank(), b.getIndexAttr(1));
     offsets[0] = i;
     for (int64_t d : type.getShape())
       sizes.push_back(b.getIndexAttr(d));
-    sizes[0] = b.getIndexAttr(rows);
+    sizes[0] = b.getIndexAttr(1);
   }
 };
 
 /// Row `i` of a batched tensor as a [1, ...] slice.
 Value sampleSlice(ImplicitLocOpBuilder &b, Value batched, Value i) {
-  SampleRows row(b, batched, i);
+  SampleRow row(b, batched, i);
   return tensor::ExtractSliceOp::create(b, batched, row.offsets, row.sizes,
                                         row.strides);
 }
@@ -673,7 +672,7 @@ Value sampleSlice(ImplicitLocOpBuilder &b, Value batched, Value i) {
 /// Writes the [1, ...] `sample` into row `i` of `batched`.
 Value insertSample(ImplicitLocOpBuilder &b, Value sample, Value batched,
                    Value i) {
-  SampleRows row(b, batched, i);
+  SampleRow row(b, batched, i);
   return tensor::InsertSliceOp::create(b, sample, batched, row.offsets,
                                        row.sizes, row.strides);
 }
@@ -1026,6 +1025,7 @@ struct ActLowering : OpRewritePattern<ActOp> {
       Value rowsRun = arith::AddIOp::create(b, rowsSoFar, rowsThisStep);
       Value logits = stepOut[2], q = stepOut[3];
       Value preds = argmax(b, logits, predElt);
+
       AffineMap perSample3 = pick(ctx, 3, {0});
       AffineMap id3 = b.getMultiDimIdentityMap(3);
       AffineMap id2 = b.getMultiDimIdentityMap(2);
