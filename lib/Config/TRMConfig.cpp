@@ -4,6 +4,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 #include <yaml-cpp/yaml.h>
 
 using namespace mlir::trm;
@@ -120,6 +121,12 @@ llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
   c.posEncoding = pos == "rope"      ? PosEncoding::Rope
                   : pos == "learned" ? PosEncoding::Learned
                                      : PosEncoding::None;
+  if (pos != "rope" && pos != "learned" && pos != "none")
+    c.warnings.push_back(
+        llvm::formatv("{0}: field 'pos_encodings': '{1}' is not rope, learned "
+                      "or none; treated as none, as the reference does",
+                      path, pos)
+            .str());
   if (c.puzzleEmbNdim > 0 && c.puzzleEmbLen == 0)
     c.puzzleEmbLen = (c.puzzleEmbNdim + c.hiddenSize - 1) /
                      std::max<int64_t>(c.hiddenSize, 1);
@@ -131,23 +138,44 @@ llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
 }
 
 llvm::Error mlir::trm::validateConfig(const TRMConfig &c, llvm::StringRef what) {
-  auto positive = [&](const char *field, int64_t v) -> llvm::Error {
-    if (v < 1)
-      return fieldError(what, field, llvm::formatv("must be positive, got {0}", v));
+  // Upper bounds far above any published TRM that keep every size product
+  // below 2^63 and the module's size linear in the config: beyond them a
+  // value is a typo or an attack, not a model.
+  auto inRange = [&](const char *field, int64_t v, int64_t lo,
+                     int64_t hi) -> llvm::Error {
+    if (v < lo || v > hi)
+      return fieldError(what, field,
+                        llvm::formatv("must be in [{0}, {1}], got {2}", lo, hi,
+                                      v));
     return llvm::Error::success();
   };
-  for (auto [field, value] :
-       {std::pair<const char *, int64_t>{"hidden_size", c.hiddenSize},
-        {"L_layers", c.numLayers},
-        {"H_cycles", c.hCycles},
-        {"L_cycles", c.lCycles},
-        {"halt_max_steps", c.haltMaxSteps},
-        {"vocab_size", c.vocabSize},
-        {"seq_len", c.seqLen}})
-    if (auto err = positive(field, value))
+  for (auto [field, value, hi] :
+       {std::tuple<const char *, int64_t, int64_t>{"hidden_size", c.hiddenSize,
+                                                   kMaxHiddenSize},
+        {"L_layers", c.numLayers, kMaxLayers},
+        {"H_cycles", c.hCycles, kMaxCycles},
+        {"L_cycles", c.lCycles, kMaxCycles},
+        {"halt_max_steps", c.haltMaxSteps, kMaxCycles},
+        {"vocab_size", c.vocabSize, kMaxVocab},
+        {"seq_len", c.seqLen, kMaxSeqLen}})
+    if (auto err = inRange(field, value, 1, hi))
       return err;
-  if (c.expansion <= 0)
-    return fieldError(what, "expansion", "must be positive");
+  auto finitePositive = [&](const char *field, double v,
+                            double hi) -> llvm::Error {
+    if (!std::isfinite(v) || !(v > 0) || v > hi)
+      return fieldError(what, field,
+                        llvm::formatv("must be a finite number in (0, {0}], "
+                                      "got {1}",
+                                      shortest(hi), shortest(v)));
+    return llvm::Error::success();
+  };
+  if (auto err = finitePositive("expansion", c.expansion, kMaxExpansion))
+    return err;
+  if (auto err = finitePositive("rms_norm_eps", c.rmsNormEps, 1.0))
+    return err;
+  if (c.posEncoding == PosEncoding::Rope)
+    if (auto err = finitePositive("rope_theta", c.ropeTheta, 1e30))
+      return err;
   // round() can take a tiny expansion to an intermediate width of 0, which
   // leaves the SwiGLU with empty weights.
   for (auto [axis, width] :
@@ -161,7 +189,7 @@ llvm::Error mlir::trm::validateConfig(const TRMConfig &c, llvm::StringRef what) 
                         "least 1)",
                         shortest(c.expansion), axis, width));
   if (!c.mlpT) {
-    if (auto err = positive("num_heads", c.numHeads))
+    if (auto err = inRange("num_heads", c.numHeads, 1, c.hiddenSize))
       return err;
     if (c.hiddenSize % c.numHeads != 0)
       return fieldError(what, "num_heads",
@@ -171,19 +199,22 @@ llvm::Error mlir::trm::validateConfig(const TRMConfig &c, llvm::StringRef what) 
     if (c.posEncoding == PosEncoding::Rope && c.headDim() % 2 != 0)
       return fieldError(what, "num_heads", "rope needs an even head size");
   }
-  if (c.puzzleEmbNdim < 0)
-    return fieldError(what, "puzzle_emb_ndim", "must not be negative");
+  if (auto err = inRange("puzzle_emb_ndim", c.puzzleEmbNdim, 0,
+                         kMaxPuzzleEmbNdim))
+    return err;
   if (c.puzzleEmbNdim > 0) {
+    if (auto err =
+            inRange("puzzle_emb_len", c.puzzleEmbLen, 1, kMaxPuzzleEmbLen))
+      return err;
     if (c.puzzleEmbLen * c.hiddenSize < c.puzzleEmbNdim)
       return fieldError(what, "puzzle_emb_len",
                         llvm::formatv("{0} positions cannot hold a puzzle "
                                       "embedding of width {1}",
                                       c.puzzleEmbLen, c.puzzleEmbNdim));
-    if (auto err = positive("num_puzzle_identifiers", c.numPuzzleIdentifiers))
+    if (auto err = inRange("num_puzzle_identifiers", c.numPuzzleIdentifiers,
+                           1, kMaxPuzzleIdentifiers))
       return err;
   }
-  if (c.rmsNormEps <= 0)
-    return fieldError(what, "rms_norm_eps", "must be positive");
   return llvm::Error::success();
 }
 

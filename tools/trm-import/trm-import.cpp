@@ -115,6 +115,8 @@ int main(int argc, char **argv) {
   llvm::Expected<trm::TRMConfig> config = trm::parseConfigFile(configPath);
   if (!config)
     return fail(config.takeError());
+  for (const std::string &warning : config->warnings)
+    llvm::errs() << "trm-import: warning: " << warning << "\n";
   if (!datasetJsonPath.empty())
     if (llvm::Error err =
             trm::applyDatasetJson(*config, datasetJsonPath, configPath))

@@ -34,6 +34,9 @@ struct TRMConfig {
   int64_t numPuzzleIdentifiers = 0; // num_puzzle_identifiers (0 = unknown)
   double rmsNormEps = 1e-5;        // rms_norm_eps
   double ropeTheta = 10000.0;      // rope_theta
+  /// What the parser accepted with a caveat (e.g. an unknown pos_encodings,
+  /// which the reference treats as none), for the tool to print.
+  std::vector<std::string> warnings;
 
   /// L = S + P: the positions the network sees.
   int64_t totalLen() const { return seqLen + puzzleEmbLen; }
@@ -49,9 +52,18 @@ int64_t swigluIntermediate(double expansion, int64_t width);
 /// Errors name the file and the field.
 llvm::Expected<TRMConfig> parseConfigFile(llvm::StringRef path);
 
-/// Checks that every field needed to build a module is known and consistent
-/// (hidden size divisible by heads, positive cycles, ...). `what` names the
-/// source (file) in messages.
+/// Largest values validateConfig accepts (see there).
+inline constexpr int64_t kMaxHiddenSize = 1 << 16, kMaxLayers = 1024,
+                         kMaxCycles = 1024, kMaxVocab = 1 << 20,
+                         kMaxSeqLen = 1 << 16, kMaxPuzzleEmbNdim = 1 << 16,
+                         kMaxPuzzleEmbLen = 1024,
+                         kMaxPuzzleIdentifiers = (int64_t(1) << 31) - 1;
+inline constexpr double kMaxExpansion = 64;
+
+/// Checks that every field needed to build a module is known, in range
+/// (finite, positive where it must be, below the bounds above) and
+/// consistent (hidden size divisible by heads, ...). `what` names the source
+/// (file) in messages, which name the field and the allowed range.
 llvm::Error validateConfig(const TRMConfig &config, llvm::StringRef what);
 
 /// One parameter a configuration needs: its canonical checkpoint key (without

@@ -121,7 +121,7 @@ func.func @attention_result(%h: tensor<2x6x8xf32>, %qkv: tensor<24x8xf32>, %o: t
 // -----
 
 func.func @attention_rope_theta(%h: tensor<2x6x8xf32>, %qkv: tensor<24x8xf32>, %o: tensor<8x8xf32>) {
-  // expected-error @+1 {{rope theta must be positive, got -1}}
+  // expected-error @+1 {{rope theta must be positive and finite, got -1}}
   %a = trm.attention %h, %qkv, %o heads 2 rope(-1.0) : (tensor<2x6x8xf32>, tensor<24x8xf32>, tensor<8x8xf32>) -> tensor<2x6x8xf32>
   return
 }
@@ -154,7 +154,7 @@ func.func @swiglu_down_shape(%h: tensor<2x6x64xf32>, %gu: tensor<512x64xf32>, %d
 // -----
 
 func.func @swiglu_expansion(%h: tensor<2x6x64xf32>, %gu: tensor<512x64xf32>, %d: tensor<64x256xf32>) {
-  // expected-error @+1 {{expansion must be positive}}
+  // expected-error @+1 {{expansion must be positive and finite}}
   %m = trm.swiglu %h, %gu, %d over features expansion 0.0 : (tensor<2x6x64xf32>, tensor<512x64xf32>, tensor<64x256xf32>) -> tensor<2x6x64xf32>
   return
 }
@@ -179,7 +179,7 @@ func.func @norm_axis(%a: tensor<2x6x8xf32>, %b: tensor<2x6x8xf32>) {
 // -----
 
 func.func @norm_eps(%a: tensor<2x6x8xf32>, %b: tensor<2x6x8xf32>) {
-  // expected-error @+1 {{epsilon must be positive}}
+  // expected-error @+1 {{epsilon must be positive and finite, got}}
   %n = trm.residual_norm %a, %b axis 2 eps 0.0 : tensor<2x6x8xf32>
   return
 }
@@ -452,5 +452,14 @@ func.func @act_calls_shape(%y: tensor<2x6x8xf32>, %l: tensor<2x5x3xf32>, %q: ten
 func.func @swiglu_zero_width(%h: tensor<2x6x64xf32>, %gu: tensor<0x64xf32>, %d: tensor<64x0xf32>) {
   // expected-error @+1 {{expansion 1.000000e-03 gives an intermediate width of 0 over width 64 (round(expansion * width * 2/3) must be at least 1)}}
   %m = trm.swiglu %h, %gu, %d over features expansion 0.001 : (tensor<2x6x64xf32>, tensor<0x64xf32>, tensor<64x0xf32>) -> tensor<2x6x64xf32>
+  return
+}
+
+// -----
+
+// NaN passes a `<= 0` test; the verifiers refuse it (it gave all-NaN logits).
+func.func @norm_nan_eps(%x: tensor<2x6x8xf32>) {
+  // expected-error @+1 {{epsilon must be positive and finite, got nan}}
+  %n = trm.residual_norm %x, %x axis 2 eps 0x7FF8000000000000 : tensor<2x6x8xf32>
   return
 }

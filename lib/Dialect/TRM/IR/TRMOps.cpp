@@ -50,6 +50,9 @@ LogicalResult expectShape(Operation *op, Value v, ArrayRef<int64_t> expected,
   return success();
 }
 
+/// False for NaN and infinities too, which `v <= 0` lets through.
+bool isFinitePositive(double v) { return std::isfinite(v) && v > 0; }
+
 /// Checks a region's entry block takes (h, inj) of `stateType`.
 LogicalResult verifyStateBlockArgs(Operation *op, Region &region,
                                    Type stateType, StringRef what) {
@@ -156,8 +159,8 @@ LogicalResult AttentionOp::verify() {
   if (getResult().getType() != getHidden().getType())
     return emitOpError("result type must equal the hidden state type");
   if (std::optional<llvm::APFloat> theta = getRopeTheta();
-      theta && theta->convertToDouble() <= 0)
-    return emitOpError("rope theta must be positive, got ")
+      theta && !isFinitePositive(theta->convertToDouble()))
+    return emitOpError("rope theta must be positive and finite, got ")
            << theta->convertToDouble();
   return success();
 }
@@ -170,8 +173,8 @@ LogicalResult SwiGLUOp::verify() {
   Operation *op = getOperation();
   if (failed(expectRank(op, getHidden(), 3, "hidden state")))
     return failure();
-  if (getExpansion().convertToDouble() <= 0)
-    return emitOpError("expansion must be positive");
+  if (!isFinitePositive(getExpansion().convertToDouble()))
+    return emitOpError("expansion must be positive and finite");
   bool overTokens = getMix() == MixAxis::Tokens;
   int64_t width = shapeOf(getHidden())[overTokens ? 1 : 2];
   int64_t expected = swigluIntermediate(getExpansion().convertToDouble(), width);
@@ -209,8 +212,9 @@ LogicalResult ResidualNormOp::verify() {
   if (axis < 0 || axis >= rank)
     return emitOpError("normalisation axis ")
            << axis << " is out of range for rank " << rank;
-  if (getEpsilon().convertToDouble() <= 0)
-    return emitOpError("epsilon must be positive");
+  if (!isFinitePositive(getEpsilon().convertToDouble()))
+    return emitOpError("epsilon must be positive and finite, got ")
+           << getEpsilon().convertToDouble();
   return success();
 }
 
