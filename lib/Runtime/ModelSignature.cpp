@@ -89,8 +89,12 @@ ModelSignature::fromModule(ModuleOp module, llvm::StringRef entry) {
     auto attr = config.getAs<IntegerAttr>(name);
     return attr ? attr.getInt() : 0;
   };
-  if (intField("puzzle_emb_ndim") > 0)
-    sig.numPuzzleIds = intField("num_puzzle_identifiers");
+  // Puzzle ids index the embedding table, so its rows bound them, whatever
+  // the trm.config attribute says.
+  func.walk([&](WeightOp weight) {
+    if (weight.getKey() == kPuzzleEmbeddingKey)
+      sig.numPuzzleIds = weight.getType().getDimSize(0);
+  });
   sig.hCycles = intField("H_cycles");
   sig.lCycles = intField("L_cycles");
   return sig;
@@ -114,6 +118,8 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
     auto shape = dict.getAs<DenseI64ArrayAttr>("shape");
     w.shape.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
     packedSize = std::max(packedSize, w.offset + w.numElements());
+    if (w.key == kPuzzleEmbeddingKey && !w.shape.empty())
+      numPuzzleIds = w.shape[0];
     weightTable.push_back(std::move(w));
   }
   return llvm::Error::success();
@@ -200,5 +206,9 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   sig.hCycles = num("H_cycles");
   sig.lCycles = num("L_cycles");
   policy = str("policy");
+  // The table's shapes, not the recorded count, bound the puzzle ids.
+  sig.numPuzzleIds = 0;
+  if (llvm::Error err = sig.readWeightTable(module))
+    return error(path + ": " + llvm::toString(std::move(err)));
   return sig;
 }

@@ -447,8 +447,16 @@ int main(int argc, char **argv) {
     options.validation = validation;
     options.profile = vulkanProfile;
     options.float16 = f16;
-    if (const char *t = std::getenv("TRM_VULKAN_TIMEOUT"))
-      options.timeoutSeconds = std::max(0.001, std::atof(t));
+    if (const char *t = std::getenv("TRM_VULKAN_TIMEOUT")) {
+      double seconds = 0;
+      // getAsDouble returns true on a parse error.
+      if (llvm::StringRef(t).trim().getAsDouble(seconds) ||
+          !std::isfinite(seconds) || seconds <= 0)
+        return fail(error(llvm::formatv("TRM_VULKAN_TIMEOUT: '{0}' is not a "
+                                        "positive number of seconds",
+                                        t)));
+      options.timeoutSeconds = seconds;
+    }
     if (const char *inject = std::getenv("TRM_VULKAN_INJECT"))
       if (llvm::Error err = parseInjectedFaults(inject, options))
         return fail(std::move(err));

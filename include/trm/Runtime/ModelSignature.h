@@ -28,12 +28,17 @@ struct PackedWeight {
   }
 };
 
+/// The canonical key of the puzzle embedding table.
+inline constexpr llvm::StringLiteral kPuzzleEmbeddingKey = "puzzle_emb.weights";
+
 /// The shapes of a trm entry function (see ModelBuilder.h) and, once
 /// trm-bind-weights ran, its weight packing table.
 struct ModelSignature {
   std::string entry = "trm_main";
   int64_t batch = 0, seqLen = 0, vocab = 0, maxSteps = 0;
-  int64_t numPuzzleIds = 0; // 0: the model has no puzzle embedding
+  /// Rows of the puzzle embedding table (the bound on puzzle ids); 0: the
+  /// model has no puzzle embedding.
+  int64_t numPuzzleIds = 0;
   int64_t hCycles = 0, lCycles = 0;
   std::vector<PackedWeight> weightTable;
   int64_t packedSize = 0;
