@@ -1,5 +1,6 @@
 //===- Safetensors.cpp - read and write .safetensors files ----------------===//
 #include "trm/Import/Safetensors.h"
+#include "trm/Import/JsonStructure.h"
 #include "trm/Import/AtomicFile.h"
 
 #include "llvm/ADT/StringSet.h"
@@ -43,6 +44,8 @@ mlir::trm::parseSafetensors(llvm::ArrayRef<uint8_t> bytes, StringRef file,
   if (!header.starts_with("{"))
     return fileError(file, "safetensors header is not a JSON object (does not "
                            "start with '{')");
+  if (llvm::Error err = checkJsonStructure(header, file))
+    return std::move(err);
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(header);
   if (!json)
     return fileError(file, "safetensors header is not valid JSON: " +

@@ -1,5 +1,6 @@
 //===- WeightImport.cpp - checkpoints to canonical f32 weights ------------===//
 #include "trm/Import/WeightImport.h"
+#include "trm/Import/JsonStructure.h"
 #include "trm/Import/Safetensors.h"
 #include "trm/Import/TorchCheckpoint.h"
 
@@ -120,6 +121,8 @@ llvm::Error mlir::trm::applyDatasetJson(TRMConfig &config,
   if (!buffer)
     return fileError(datasetPath,
                      "cannot open file: " + buffer.getError().message());
+  if (llvm::Error err = checkJsonStructure((*buffer)->getBuffer(), datasetPath))
+    return std::move(err);
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   if (!json)
