@@ -11,10 +11,31 @@ AtomicFile::AtomicFile(std::string target, llvm::sys::fs::TempFile temp)
                                                   /*shouldClose=*/false);
 }
 
+AtomicFile::AtomicFile(std::string target,
+                       std::unique_ptr<llvm::raw_fd_ostream> direct)
+    : target(std::move(target)), stream(std::move(direct)) {}
+
 llvm::Expected<AtomicFile> AtomicFile::create(llvm::StringRef path) {
+  auto error = [&](const llvm::Twine &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   (path + ": " + msg).str());
+  };
   if (path.empty() || path == "-")
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "an output file name is required");
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) &&
+      llvm::sys::fs::exists(status) &&
+      !llvm::sys::fs::is_regular_file(status)) {
+    if (llvm::sys::fs::is_directory(status))
+      return error("is a directory");
+    std::error_code ec;
+    auto direct = std::make_unique<llvm::raw_fd_ostream>(
+        path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return error("cannot open: " + ec.message());
+    return AtomicFile(path.str(), std::move(direct));
+  }
   auto temp = llvm::sys::fs::TempFile::create(path + ".tmp%%%%%%");
   if (!temp)
     return llvm::createStringError(
@@ -56,16 +77,22 @@ void AtomicFile::discard() {
 }
 
 llvm::Error AtomicFile::commit() {
-  if (!temp || !stream)
+  if (!stream)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    target + ": output already closed");
-  stream->flush();
+  // A direct stream owns its descriptor: closing it is the last write.
+  if (temp)
+    stream->flush();
+  else
+    stream->close();
   if (std::error_code ec = stream->error()) {
     discard();
     return llvm::createStringError(ec, target + ": cannot write: " +
                                            ec.message());
   }
   stream.reset();
+  if (!temp)
+    return llvm::Error::success();
   llvm::Error err = temp->keep(target);
   if (err) {
     std::string msg = llvm::toString(std::move(err));

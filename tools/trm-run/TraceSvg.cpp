@@ -1,5 +1,6 @@
 //===- TraceSvg.cpp - a reasoning trace as a picture ----------------------===//
 #include "TraceSvg.h"
+#include "trm/Import/AtomicFile.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,10 +22,10 @@ llvm::Error trmrun::writeTraceSvg(llvm::StringRef path, const GridTrace &t) {
   const int width = margin * 2 + frames * frameW + (frames - 1) * gap;
   const int height = titleH + frameW + 30 + plotH + margin * 2;
 
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return llvm::createStringError(path + ": " + ec.message());
+  auto file = mlir::trm::AtomicFile::create(path);
+  if (!file)
+    return file.takeError();
+  llvm::raw_ostream &os = file->os();
   os << llvm::formatv("<svg xmlns='http://www.w3.org/2000/svg' width='{0}' "
                       "height='{1}' font-family='sans-serif'>\n",
                       std::max(width, 420), height);
@@ -83,8 +84,5 @@ llvm::Error trmrun::writeTraceSvg(llvm::StringRef path, const GridTrace &t) {
   }
   os << "<polyline fill='none' stroke='#1f77b4' stroke-width='2' points='"
      << points << "'/>\n</svg>\n";
-  os.close();
-  if (os.has_error())
-    return llvm::createStringError(path + ": write failed");
-  return llvm::Error::success();
+  return file->commit();
 }

@@ -13,6 +13,7 @@
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "TraceSvg.h"
+#include "trm/Import/AtomicFile.h"
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/CpuExecutable.h"
 #include "trm/Runtime/VulkanDevices.h"
@@ -26,7 +27,6 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -34,7 +34,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -381,13 +380,13 @@ int main(int argc, char **argv) {
     if (llvm::Error err = setPolicyAndLower(pm))
       return fail(std::move(err));
     sig->writeArtifactAttr(*module, policy, device, codegen);
-    std::string message;
-    auto out = openOutputFile(artifactOut, &message);
+    auto out = trm::AtomicFile::create(artifactOut);
     if (!out)
-      return fail(error(artifactOut + ": " + message));
+      return fail(out.takeError());
     if (failed(writeBytecodeToFile(*module, out->os())))
       return fail(error(artifactOut + ": cannot write the artifact"));
-    out->keep();
+    if (llvm::Error err = out->commit())
+      return fail(std::move(err));
     llvm::outs() << llvm::formatv("trm-run: wrote {0} ({1}, batch {2}, halting "
                                   "{3}) in {4:f3} s\n",
                                   artifactOut, device, sig->batch, policy,
@@ -562,10 +561,10 @@ int main(int argc, char **argv) {
       return fail(std::move(err));
   }
   if (!tracePath.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tracePath, ec);
-    if (ec)
-      return fail(error(tracePath + ": " + ec.message()));
+    auto file = trm::AtomicFile::create(tracePath);
+    if (!file)
+      return fail(file.takeError());
+    llvm::raw_ostream &os = file->os();
     os << "# trm-run trace: per supervision step, each sample's q_halt, "
           "sigmoid(q_halt) and prediction\n";
     for (int64_t i = 0; i < count; ++i) {
@@ -580,6 +579,8 @@ int main(int argc, char **argv) {
         os << "\n";
       }
     }
+    if (llvm::Error err = file->commit())
+      return fail(std::move(err));
   }
 
   std::optional<trm::IntArray> labels;

@@ -5,6 +5,11 @@
 // place, and destruction without commit() removes it. A failed import
 // therefore never leaves a partial output behind.
 //
+// Only a regular file (or a new name) is replaced that way. Renaming over a
+// device, a FIFO or a socket would replace it with a regular file (as root,
+// /dev/null itself), so such a target is written directly instead; a
+// directory is refused.
+//
 //===----------------------------------------------------------------------===//
 #ifndef TRM_IMPORT_ATOMICFILE_H
 #define TRM_IMPORT_ATOMICFILE_H
@@ -21,7 +26,8 @@ namespace mlir::trm {
 
 class AtomicFile {
 public:
-  /// Creates `<path>.tmp<random>` next to `path`.
+  /// Creates `<path>.tmp<random>` next to `path`, or opens `path` itself
+  /// when it exists and is not a regular file.
   static llvm::Expected<AtomicFile> create(llvm::StringRef path);
 
   AtomicFile(AtomicFile &&other);
@@ -40,6 +46,8 @@ public:
 
 private:
   AtomicFile(std::string target, llvm::sys::fs::TempFile temp);
+  /// Writes straight into an existing non-regular file.
+  AtomicFile(std::string target, std::unique_ptr<llvm::raw_fd_ostream> direct);
   std::string target;
   std::optional<llvm::sys::fs::TempFile> temp;
   std::unique_ptr<llvm::raw_fd_ostream> stream;
