@@ -433,6 +433,31 @@ int main(int argc, char **argv) {
     if (llvm::Error err =
             checkRange(ids, sig->numPuzzleIds, puzzleIdsPath, "puzzle id"))
       return fail(std::move(err));
+  // Everything else that can be wrong is found before any computation:
+  // the labels, and where the outputs go.
+  std::optional<trm::IntArray> labels;
+  if (!labelsPath.empty()) {
+    auto read = trm::readIntNpy(labelsPath);
+    if (!read)
+      return fail(read.takeError());
+    if (read->shape != std::vector<int64_t>{inputCount, sig->seqLen})
+      return fail(error(llvm::formatv("{0}: labels must have shape [{1}, {2}]",
+                                      labelsPath, inputCount, sig->seqLen)));
+    keepFirstRows(*read, count);
+    labels = std::move(*read);
+  }
+  if (!outputDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+      return fail(error(outputDir + ": " + ec.message()));
+  // The trace's temporary file is created now and renamed into place once
+  // written; a path that cannot be written fails here.
+  std::optional<trm::AtomicFile> traceFile;
+  if (!tracePath.empty()) {
+    auto file = trm::AtomicFile::create(tracePath);
+    if (!file)
+      return fail(file.takeError());
+    traceFile = std::move(*file);
+  }
   auto weightFile = trm::readWeights(weightsPath);
   if (!weightFile)
     return fail(weightFile.takeError());
@@ -543,8 +568,6 @@ int main(int argc, char **argv) {
   double runSeconds = secondsSince(t2);
 
   if (!outputDir.empty()) {
-    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-      return fail(error(outputDir + ": " + ec.message()));
     auto out = [&](llvm::StringRef name) { return outputDir + "/" + name.str(); };
     llvm::Error err = llvm::joinErrors(
         trm::writeNpy(out("predictions.npy"), {count, s}, predictions),
@@ -560,11 +583,8 @@ int main(int argc, char **argv) {
     if (err)
       return fail(std::move(err));
   }
-  if (!tracePath.empty()) {
-    auto file = trm::AtomicFile::create(tracePath);
-    if (!file)
-      return fail(file.takeError());
-    llvm::raw_ostream &os = file->os();
+  if (traceFile) {
+    llvm::raw_ostream &os = traceFile->os();
     os << "# trm-run trace: per supervision step, each sample's q_halt, "
           "sigmoid(q_halt) and prediction\n";
     for (int64_t i = 0; i < count; ++i) {
@@ -579,22 +599,11 @@ int main(int argc, char **argv) {
         os << "\n";
       }
     }
-    if (llvm::Error err = file->commit())
+    if (llvm::Error err = traceFile->commit())
       return fail(std::move(err));
   }
 
-  std::optional<trm::IntArray> labels;
   if (!labelsPath.empty() || printGrids || !traceSvgPrefix.empty()) {
-    if (!labelsPath.empty()) {
-      auto read = trm::readIntNpy(labelsPath);
-      if (!read)
-        return fail(read.takeError());
-      if (read->shape != std::vector<int64_t>{inputCount, s})
-        return fail(error(llvm::formatv("{0}: labels must have shape [{1}, {2}]",
-                                        labelsPath, inputCount, s)));
-      keepFirstRows(*read, count);
-      labels = std::move(*read);
-    }
     int64_t solved = 0;
     for (int64_t i = 0; i < count; ++i) {
       bool right = labels.has_value();
