@@ -170,8 +170,15 @@ mlir::trm::readTorchCheckpointBuffer(llvm::ArrayRef<uint8_t> bytes,
       -> llvm::Expected<std::vector<uint8_t>> {
     if (ref.key.empty() || StringRef(ref.key).contains('/'))
       return fileError(file, "storage key '" + ref.key + "' is not valid");
+    // A storage record holds exactly what the pickle declares: a record
+    // declaring more is refused before anything is inflated (a deflate
+    // bomb would otherwise be inflated first and checked after).
+    std::optional<uint64_t> declared =
+        checkedByteSize({ref.numElements}, ref.dtype);
+    if (!declared)
+      return fileError(file, "storage '" + ref.key + "' size overflows");
     return readRecord(za.get(), prefix + "data/" + ref.key, file, bytes.size(),
-                      limit);
+                      std::min(limit, *declared));
   };
   return unpickleStateDict(*pickle, file.str() + ": " + pickleName, loader,
                            bigEndian);
