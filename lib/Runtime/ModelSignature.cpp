@@ -110,14 +110,37 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
                  " (was trm-bind-weights run?)");
   weightTable.clear();
   packedSize = 0;
-  for (Attribute a : table) {
-    auto dict = cast<DictionaryAttr>(a);
+  // Entries come from a file when the module is an artifact: every field is
+  // checked, and sizes are overflow-checked, before the runtime sizes a
+  // buffer or an offset from them.
+  constexpr int64_t kMaxPackedElements = int64_t(1) << 40;
+  for (auto [i, a] : llvm::enumerate(table)) {
+    auto entryError = [&, i = i](const llvm::Twine &msg) {
+      return error(llvm::formatv("{0} entry {1}: {2}", kWeightTableAttrName, i,
+                                 msg.str())
+                       .str());
+    };
+    auto dict = dyn_cast<DictionaryAttr>(a);
+    auto key = dict ? dict.getAs<StringAttr>("key") : StringAttr();
+    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : IntegerAttr();
+    auto shape = dict ? dict.getAs<DenseI64ArrayAttr>("shape")
+                      : DenseI64ArrayAttr();
+    if (!key || key.getValue().empty() || !offset || !shape)
+      return entryError("needs a key, an offset and a shape");
     PackedWeight w;
-    w.key = dict.getAs<StringAttr>("key").str();
-    w.offset = dict.getAs<IntegerAttr>("offset").getInt();
-    auto shape = dict.getAs<DenseI64ArrayAttr>("shape");
+    w.key = key.str();
+    w.offset = offset.getInt();
     w.shape.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
-    packedSize = std::max(packedSize, w.offset + w.numElements());
+    int64_t elements = 1;
+    for (int64_t d : w.shape) {
+      if (d < 0 || (d > 0 && elements > kMaxPackedElements / d))
+        return entryError("'" + w.key + "' has a bad shape");
+      elements *= d;
+    }
+    if (w.offset < 0 || w.offset > kMaxPackedElements - elements)
+      return entryError(llvm::formatv("'{0}' has a bad offset {1}", w.key,
+                                      w.offset));
+    packedSize = std::max(packedSize, w.offset + elements);
     if (w.key == kPuzzleEmbeddingKey && !w.shape.empty())
       numPuzzleIds = w.shape[0];
     weightTable.push_back(std::move(w));
@@ -206,6 +229,20 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   sig.hCycles = num("H_cycles");
   sig.lCycles = num("L_cycles");
   policy = str("policy");
+  for (auto [field, value] :
+       {std::pair<const char *, int64_t>{"batch", sig.batch},
+        {"seq_len", sig.seqLen},
+        {"vocab_size", sig.vocab},
+        {"max_steps", sig.maxSteps},
+        {"H_cycles", sig.hCycles},
+        {"L_cycles", sig.lCycles}})
+    if (value < 1 || value > (int64_t(1) << 24))
+      return error(llvm::formatv("{0}: artifact field '{1}' must be in [1, "
+                                 "2^24], got {2}",
+                                 path, field, value)
+                       .str());
+  if (sig.entry.empty())
+    return error(path + ": artifact field 'entry' is missing");
   // The table's shapes, not the recorded count, bound the puzzle ids.
   sig.numPuzzleIds = 0;
   if (llvm::Error err = sig.readWeightTable(module))
