@@ -4,7 +4,7 @@
 # non-zero on a finding (crash, sanitizer report, leak, timeout, OOM); the
 # reproducer is left in $BUILD/artifacts/.
 #
-#   fuzz/run.sh [seconds] [harness...]     harnesses: pickle torch_zip safetensors npy
+#   fuzz/run.sh [seconds] [harness...]     harnesses: pickle torch_zip safetensors npy config dataset_json
 #
 # Environment: TRM_FUZZ_BUILD (default <repo>/build-fuzz), CXX (default
 # clang++-22), TRM_FUZZ_JOBS (ninja -j, default 1), TRM_FUZZ_ARGS (extra
@@ -14,7 +14,7 @@ set -euo pipefail
 SECONDS_EACH=${1:-20}
 shift || true
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=(pickle torch_zip safetensors npy)
+[ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=(pickle torch_zip safetensors npy config dataset_json)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${TRM_FUZZ_BUILD:-$ROOT/build-fuzz}
