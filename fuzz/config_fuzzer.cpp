@@ -4,36 +4,16 @@
 // weight list can be computed (sizes bounded, nothing overflows).
 //
 //===----------------------------------------------------------------------===//
+#include "FuzzChecks.h"
 #include "trm/Config/TRMConfig.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/raw_ostream.h"
-
 #include <cstdlib>
-#include <string>
 
 using namespace mlir::trm;
 
-/// The parser reads files: each input goes through one temporary file.
-static const std::string &inputPath() {
-  static const std::string path = [] {
-    llvm::SmallString<128> p;
-    if (llvm::sys::fs::createTemporaryFile("trm-config-fuzz", "yaml", p))
-      abort();
-    return std::string(p);
-  }();
-  return path;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(inputPath(), ec);
-    if (ec)
-      abort();
-    os.write(reinterpret_cast<const char *>(data), size);
-  }
-  auto config = parseConfigFile(inputPath());
+  const std::string &path = writeInputFile("trm-config-fuzz", data, size);
+  auto config = parseConfigFile(path);
   if (!config) {
     llvm::consumeError(config.takeError());
     return 0;
@@ -42,7 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(std::move(err));
     return 0;
   }
-  int64_t total = 0;
   for (const WeightSpec &spec : expectedWeights(*config)) {
     int64_t elements = 1;
     for (int64_t d : spec.shape) {
@@ -50,8 +29,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort(); // a validated configuration has bounded sizes
       elements *= d;
     }
-    total += elements;
   }
-  (void)total;
   return 0;
 }

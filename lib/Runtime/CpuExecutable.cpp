@@ -19,6 +19,16 @@ BatchBuffers::BatchBuffers(const ModelSignature &s)
       stepQLogits(s.batch * s.maxSteps * 2), steps(s.batch),
       stepPredictions(s.batch * s.maxSteps * s.seqLen) {}
 
+llvm::Error BatchBuffers::checkSampleCount() const {
+  const int64_t batch = static_cast<int64_t>(puzzleIds.size());
+  if (samples < 0 || samples > batch)
+    return llvm::createStringError(
+        llvm::formatv("a batch holds 0 to {0} samples, not {1}", batch,
+                      samples)
+            .str());
+  return llvm::Error::success();
+}
+
 llvm::Error CpuExecutable::lower(ModuleOp module, PassManager &pm) {
   if (failed(buildTRMToLLVMPipeline(pm)) || failed(pm.run(module)))
     return llvm::createStringError("lowering with the trm-to-llvm pipeline "
@@ -67,11 +77,8 @@ llvm::Error CpuExecutable::run(const std::vector<float> &weights,
                                BatchBuffers &buf) {
   const int64_t b = sig.batch, s = sig.seqLen, v = sig.vocab,
                 k = sig.maxSteps;
-  if (buf.samples < 0 || buf.samples > b)
-    return llvm::createStringError(
-        llvm::formatv("a batch holds 0 to {0} samples, not {1}", b,
-                      buf.samples)
-            .str());
+  if (llvm::Error err = buf.checkSampleCount())
+    return err;
   // Arguments after bufferization: tokens, puzzle ids, sample count, packed
   // weights, then the results as out-parameters in order.
   std::vector<MemRefDescriptor> descs = {

@@ -248,7 +248,6 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   sig.seqLen = num("seq_len");
   sig.vocab = num("vocab_size");
   sig.maxSteps = num("max_steps");
-  sig.numPuzzleIds = num("num_puzzle_identifiers");
   sig.hCycles = num("H_cycles");
   sig.lCycles = num("L_cycles");
   policy = str("policy");
@@ -266,8 +265,8 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
                        .str());
   if (sig.entry.empty())
     return error(path + ": artifact field 'entry' is missing");
-  // The table's shapes, not the recorded count, bound the puzzle ids.
-  sig.numPuzzleIds = 0;
+  // The table's shapes, not the recorded num_puzzle_identifiers, bound the
+  // puzzle ids.
   if (llvm::Error err = sig.readWeightTable(module))
     return error(path + ": " + llvm::toString(std::move(err)));
   // Last, as it costs a serialization: a flipped bit anywhere in the

@@ -1,6 +1,5 @@
 //===- VulkanExecutable.cpp - JIT the host side, kernels on Vulkan --------===//
 #include "trm/Runtime/VulkanExecutable.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "JitSetup.h"
 #include "MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
@@ -81,11 +80,8 @@ llvm::Error VulkanExecutable::run(BatchBuffers &buf) {
     SmallVector<int64_t> shape;
     bool input;
   };
-  if (buf.samples < 0 || buf.samples > b)
-    return llvm::createStringError(
-        llvm::formatv("a batch holds 0 to {0} samples, not {1}", b,
-                      buf.samples)
-            .str());
+  if (llvm::Error err = buf.checkSampleCount())
+    return err;
   std::vector<Arg> args = {
       {buf.tokens.data(), buf.tokens.size() * 4, {b, s}, true},
       {buf.puzzleIds.data(), buf.puzzleIds.size() * 4, {b}, true},

@@ -519,8 +519,11 @@ int main(int argc, char **argv) {
     cpuExe = std::move(*exe);
   }
   double compileSeconds = secondsSince(t1);
-  if (llvm::Error err = sig->readWeightTable(*module))
-    return fail(std::move(err));
+  // A module's table exists once trm-bind-weights ran; an artifact's was
+  // read (and checked) with its signature.
+  if (!isArtifact)
+    if (llvm::Error err = sig->readWeightTable(*module))
+      return fail(std::move(err));
   auto packed = packWeights(*weightFile, *sig, weightsPath);
   if (!packed)
     return fail(packed.takeError());

@@ -31,6 +31,8 @@ struct BatchBuffers {
   int32_t networkCalls = 0;
 
   explicit BatchBuffers(const ModelSignature &sig);
+  /// An error unless 0 <= samples <= the batch the buffers hold.
+  llvm::Error checkSampleCount() const;
 };
 
 class CpuExecutable {
