@@ -1,7 +1,14 @@
 //===- AtomicFile.cpp - write outputs through temporary files -------------===//
 #include "trm/Import/AtomicFile.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 using namespace mlir::trm;
 
@@ -76,7 +83,7 @@ void AtomicFile::discard() {
   }
 }
 
-llvm::Error AtomicFile::commit() {
+llvm::Error AtomicFile::finish() {
   if (!stream)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    target + ": output already closed");
@@ -91,6 +98,10 @@ llvm::Error AtomicFile::commit() {
                                            ec.message());
   }
   stream.reset();
+  return llvm::Error::success();
+}
+
+llvm::Error AtomicFile::install() {
   if (!temp)
     return llvm::Error::success();
   llvm::Error err = temp->keep(target);
@@ -104,6 +115,82 @@ llvm::Error AtomicFile::commit() {
   }
   temp.reset();
   return llvm::Error::success();
+}
+
+llvm::Error AtomicFile::commit() {
+  if (llvm::Error err = finish())
+    return err;
+  return install();
+}
+
+/// The directory part of `path`, canonical (it exists: the temporary file
+/// beside the destination was created in it).
+static std::string canonicalDirectory(llvm::StringRef path) {
+  llvm::StringRef parent = llvm::sys::path::parent_path(path);
+  llvm::SmallString<256> real;
+  if (llvm::sys::fs::real_path(parent.empty() ? "." : parent, real))
+    return parent.str();
+  return std::string(real);
+}
+
+llvm::Expected<llvm::raw_ostream &> OutputSet::add(llvm::StringRef path) {
+  auto file = AtomicFile::create(path);
+  if (!file)
+    return file.takeError();
+  llvm::SmallString<256> key(canonicalDirectory(path));
+  llvm::sys::path::append(key, llvm::sys::path::filename(path));
+  if (llvm::is_contained(keys, key.str()))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   (path + ": named for two outputs").str());
+  keys.push_back(key.str().str());
+  files.push_back(std::make_unique<AtomicFile>(std::move(*file)));
+  return files.back()->os();
+}
+
+namespace {
+/// Exclusive flock()s on directories, released on destruction.
+class DirectoryLocks {
+public:
+  explicit DirectoryLocks(std::vector<std::string> dirs) {
+    // One order for every process, so that two sets never deadlock.
+    llvm::sort(dirs);
+    dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+    for (const std::string &dir : dirs) {
+      int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+      }
+      fds.push_back(fd);
+    }
+  }
+  ~DirectoryLocks() {
+    for (int fd : fds)
+      ::close(fd); // closing the descriptor releases its lock
+  }
+
+private:
+  std::vector<int> fds;
+};
+} // namespace
+
+llvm::Error OutputSet::commit() {
+  llvm::Error errors = llvm::Error::success();
+  for (auto &file : files)
+    errors = llvm::joinErrors(std::move(errors), file->finish());
+  if (errors) {
+    files.clear();
+    return errors;
+  }
+  std::vector<std::string> dirs;
+  for (auto &file : files)
+    if (file->isTemporary())
+      dirs.push_back(canonicalDirectory(file->path()));
+  DirectoryLocks locks(std::move(dirs));
+  for (auto &file : files)
+    errors = llvm::joinErrors(std::move(errors), file->install());
+  files.clear();
+  return errors;
 }
 
 llvm::Error mlir::trm::writeFileAtomically(llvm::StringRef path,

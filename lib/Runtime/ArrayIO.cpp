@@ -41,24 +41,24 @@ llvm::Expected<IntArray> mlir::trm::readIntNpy(llvm::StringRef path) {
 }
 
 template <typename T>
-static llvm::Error writeArray(llvm::StringRef path, DType dtype,
-                              llvm::ArrayRef<int64_t> shape,
-                              llvm::ArrayRef<T> values) {
+static void writeArray(llvm::raw_ostream &os, DType dtype,
+                       llvm::ArrayRef<int64_t> shape,
+                       llvm::ArrayRef<T> values) {
   llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(values.data()),
                                 values.size() * sizeof(T));
-  return writeNpyFile(path, makeTensor("", dtype, shape.vec(), bytes));
+  // I32 and F32 always have an encoding.
+  os << llvm::cantFail(
+      serializeNpy(makeTensor("", dtype, shape.vec(), bytes)));
 }
 
-llvm::Error mlir::trm::writeNpy(llvm::StringRef path,
-                                llvm::ArrayRef<int64_t> shape,
-                                llvm::ArrayRef<int32_t> values) {
-  return writeArray(path, DType::I32, shape, values);
+void mlir::trm::writeNpy(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<int32_t> values) {
+  writeArray(os, DType::I32, shape, values);
 }
 
-llvm::Error mlir::trm::writeNpy(llvm::StringRef path,
-                                llvm::ArrayRef<int64_t> shape,
-                                llvm::ArrayRef<float> values) {
-  return writeArray(path, DType::F32, shape, values);
+void mlir::trm::writeNpy(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<float> values) {
+  writeArray(os, DType::F32, shape, values);
 }
 
 llvm::Expected<WeightFile> mlir::trm::readWeights(llvm::StringRef path) {

@@ -162,35 +162,26 @@ int main(int argc, char **argv) {
   if (failed(verify(*module)))
     return fail(usageError("internal error: the built module does not verify"));
 
-  // Everything validated: write the outputs through temporary files, then
-  // rename them into place.
-  std::optional<trm::AtomicFile> weightsFile, moduleFile;
+  // Everything validated: the weights and the module appear together, or
+  // neither does.
+  trm::OutputSet outputs;
   if (!weightsOutPath.empty()) {
-    auto file = trm::AtomicFile::create(weightsOutPath);
-    if (!file)
-      return fail(file.takeError());
-    weightsFile.emplace(std::move(*file));
+    auto os = outputs.add(weightsOutPath);
+    if (!os)
+      return fail(os.takeError());
     if (llvm::Error err = trm::writeSafetensors(
-            weightsFile->os(), weights,
-            {{"format", "pt"}, {"producer", "trm-import"}}))
+            *os, weights, {{"format", "pt"}, {"producer", "trm-import"}}))
       return fail(std::move(err));
   }
   if (outputPath != "-") {
-    auto file = trm::AtomicFile::create(outputPath);
-    if (!file)
-      return fail(file.takeError());
-    moduleFile.emplace(std::move(*file));
-    module->print(moduleFile->os());
+    auto os = outputs.add(outputPath);
+    if (!os)
+      return fail(os.takeError());
+    module->print(*os);
   }
-  if (weightsFile)
-    if (llvm::Error err = weightsFile->commit())
-      return fail(std::move(err));
-  if (moduleFile) {
-    if (llvm::Error err = moduleFile->commit()) {
-      llvm::sys::fs::remove(weightsOutPath);
-      return fail(std::move(err));
-    }
-  } else {
+  if (llvm::Error err = outputs.commit())
+    return fail(std::move(err));
+  if (outputPath == "-") {
     module->print(llvm::outs());
     llvm::outs().flush();
   }

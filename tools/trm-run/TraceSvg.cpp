@@ -1,6 +1,5 @@
 //===- TraceSvg.cpp - a reasoning trace as a picture ----------------------===//
 #include "TraceSvg.h"
-#include "trm/Import/AtomicFile.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -9,23 +8,20 @@
 
 using namespace trmrun;
 
-llvm::Error trmrun::writeTraceSvg(llvm::StringRef path, const GridTrace &t) {
+bool trmrun::isSquareGrid(int64_t cells) {
+  const int64_t side = std::lround(std::sqrt(double(cells)));
+  return side * side == cells;
+}
+
+void trmrun::writeTraceSvg(llvm::raw_ostream &os, const GridTrace &t) {
   const int64_t cells = t.input.size();
   const int64_t side = std::lround(std::sqrt(double(cells)));
-  if (side * side != cells)
-    return llvm::createStringError(path + ": the sequence (" +
-                                   std::to_string(cells) +
-                                   " tokens) is not a square grid");
   const int cell = 24, gap = 28, margin = 20, frameW = side * cell;
   const int plotH = 120, titleH = 40;
   const int64_t frames = t.stepsTaken;
   const int width = margin * 2 + frames * frameW + (frames - 1) * gap;
   const int height = titleH + frameW + 30 + plotH + margin * 2;
 
-  auto file = mlir::trm::AtomicFile::create(path);
-  if (!file)
-    return file.takeError();
-  llvm::raw_ostream &os = file->os();
   os << llvm::formatv("<svg xmlns='http://www.w3.org/2000/svg' width='{0}' "
                       "height='{1}' font-family='sans-serif'>\n",
                       std::max(width, 420), height);
@@ -84,5 +80,4 @@ llvm::Error trmrun::writeTraceSvg(llvm::StringRef path, const GridTrace &t) {
   }
   os << "<polyline fill='none' stroke='#1f77b4' stroke-width='2' points='"
      << points << "'/>\n</svg>\n";
-  return file->commit();
 }

@@ -3,7 +3,7 @@
 #define TRM_TOOLS_TRMRUN_TRACESVG_H
 
 #include "llvm/ADT/ArrayRef.h"
-#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <optional>
@@ -20,10 +20,14 @@ struct GridTrace {
   std::optional<llvm::ArrayRef<int64_t>> label; // [S]
 };
 
+/// Whether a sequence of `cells` tokens is a square grid, which
+/// writeTraceSvg needs.
+bool isSquareGrid(int64_t cells);
+
 /// Writes an SVG with one frame per supervision step (cells that changed since
 /// the previous step highlighted, cells that disagree with the label in red,
 /// givens in grey) and a plot of sigmoid(q_halt) per step.
-llvm::Error writeTraceSvg(llvm::StringRef path, const GridTrace &trace);
+void writeTraceSvg(llvm::raw_ostream &os, const GridTrace &trace);
 
 } // namespace trmrun
 

@@ -12,7 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
-#include "TraceSvg.h"
+#include "RunOutputs.h"
 #include "trm/Import/AtomicFile.h"
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/CpuExecutable.h"
@@ -446,18 +446,13 @@ int main(int argc, char **argv) {
     keepFirstRows(*read, count);
     labels = std::move(*read);
   }
-  if (!outputDir.empty())
-    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-      return fail(error(outputDir + ": " + ec.message()));
-  // The trace's temporary file is created now and renamed into place once
-  // written; a path that cannot be written fails here.
-  std::optional<trm::AtomicFile> traceFile;
-  if (!tracePath.empty()) {
-    auto file = trm::AtomicFile::create(tracePath);
-    if (!file)
-      return fail(file.takeError());
-    traceFile = std::move(*file);
-  }
+  // Every output's temporary file is created now: a path that cannot be
+  // written fails before the computation.
+  trmrun::OutputRequest request{outputDir, tracePath, traceSvgPrefix,
+                                traceSvgSamples};
+  auto outputs = trmrun::RunOutputs::open(request, count, sig->seqLen);
+  if (!outputs)
+    return fail(outputs.takeError());
   auto weightFile = trm::readWeights(weightsPath);
   if (!weightFile)
     return fail(weightFile.takeError());
@@ -539,9 +534,20 @@ int main(int argc, char **argv) {
   // others (their rows stay zero, and their outputs are dropped).
   const int64_t b = sig->batch, s = sig->seqLen, v = sig->vocab,
                 k = sig->maxSteps;
-  std::vector<int32_t> predictions(count * s), steps(count),
-      stepPredictions(count * k * s);
-  std::vector<float> logits(count * s * v), stepQ(count * k * 2);
+  trmrun::RunResults results;
+  results.count = count;
+  results.seqLen = s;
+  results.vocab = v;
+  results.maxSteps = k;
+  std::vector<int32_t> &predictions = results.predictions,
+                       &steps = results.steps,
+                       &stepPredictions = results.stepPredictions;
+  std::vector<float> &logits = results.logits, &stepQ = results.stepQLogits;
+  predictions.resize(count * s);
+  steps.resize(count);
+  stepPredictions.resize(count * k * s);
+  logits.resize(count * s * v);
+  stepQ.resize(count * k * 2);
   trm::BatchBuffers buf(*sig);
   int64_t executedCalls = 0, neededCalls = 0, executedSteps = 0;
   auto t2 = Clock::now();
@@ -570,43 +576,13 @@ int main(int argc, char **argv) {
   }
   double runSeconds = secondsSince(t2);
 
-  if (!outputDir.empty()) {
-    auto out = [&](llvm::StringRef name) { return outputDir + "/" + name.str(); };
-    llvm::Error err = llvm::joinErrors(
-        trm::writeNpy(out("predictions.npy"), {count, s}, predictions),
-        trm::writeNpy(out("logits.npy"), {count, s, v}, logits));
-    err = llvm::joinErrors(
-        std::move(err),
-        trm::writeNpy(out("q_logits.npy"), {count, k, 2}, stepQ));
-    err = llvm::joinErrors(std::move(err),
-                           trm::writeNpy(out("steps.npy"), {count}, steps));
-    err = llvm::joinErrors(std::move(err),
-                           trm::writeNpy(out("step_predictions.npy"),
-                                         {count, k, s}, stepPredictions));
-    if (err)
-      return fail(std::move(err));
-  }
-  if (traceFile) {
-    llvm::raw_ostream &os = traceFile->os();
-    os << "# trm-run trace: per supervision step, each sample's q_halt, "
-          "sigmoid(q_halt) and prediction\n";
-    for (int64_t i = 0; i < count; ++i) {
-      os << "sample " << i << " steps " << steps[i] << "\n";
-      for (int64_t step = 0; step < steps[i]; ++step) {
-        float q = stepQ[(i * k + step) * 2];
-        os << llvm::formatv("  step {0,2} q_halt {1,10:f4} p_halt {2:f4} "
-                            "prediction ",
-                            step + 1, q, 1.0 / (1.0 + std::exp(-q)));
-        for (int64_t j = 0; j < s; ++j)
-          os << (j ? " " : "") << stepPredictions[(i * k + step) * s + j];
-        os << "\n";
-      }
-    }
-    if (llvm::Error err = traceFile->commit())
-      return fail(std::move(err));
-  }
+  std::optional<llvm::ArrayRef<int64_t>> labelValues;
+  if (labels)
+    labelValues = labels->values;
+  if (llvm::Error err = outputs->write(results, tokens->values, labelValues))
+    return fail(std::move(err));
 
-  if (!labelsPath.empty() || printGrids || !traceSvgPrefix.empty()) {
+  if (!labelsPath.empty() || printGrids) {
     int64_t solved = 0;
     for (int64_t i = 0; i < count; ++i) {
       bool right = labels.has_value();
@@ -633,21 +609,6 @@ int main(int argc, char **argv) {
     if (labels)
       llvm::outs() << llvm::formatv("exact solves: {0} of {1} ({2:f1}%)\n",
                                     solved, count, 100.0 * solved / count);
-    for (int64_t i = 0; !traceSvgPrefix.empty() &&
-                        i < std::min<int64_t>(count, traceSvgSamples);
-         ++i) {
-      trmrun::GridTrace trace;
-      trace.input = llvm::ArrayRef<int64_t>(tokens->values).slice(i * s, s);
-      trace.stepPredictions =
-          llvm::ArrayRef<int32_t>(stepPredictions).slice(i * k * s, k * s);
-      trace.stepQLogits = llvm::ArrayRef<float>(stepQ).slice(i * k * 2, k * 2);
-      trace.stepsTaken = steps[i];
-      if (labels)
-        trace.label = llvm::ArrayRef<int64_t>(labels->values).slice(i * s, s);
-      std::string path = traceSvgPrefix + std::to_string(i) + ".svg";
-      if (llvm::Error err = trmrun::writeTraceSvg(path, trace))
-        return fail(std::move(err));
-    }
   }
 
   // What the same batches cost when every row runs all steps.

@@ -10,6 +10,9 @@
 // /dev/null itself), so such a target is written directly instead; a
 // directory is refused.
 //
+// An OutputSet groups the files of one run, so that they appear together
+// or not at all.
+//
 //===----------------------------------------------------------------------===//
 #ifndef TRM_IMPORT_ATOMICFILE_H
 #define TRM_IMPORT_ATOMICFILE_H
@@ -21,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::trm {
 
@@ -41,6 +45,13 @@ public:
 
   /// Flushes, checks for write errors and renames the file into place.
   llvm::Error commit();
+  /// The first half of commit(): flushes and closes the file, and reports a
+  /// write error (the file is then discarded).
+  llvm::Error finish();
+  /// The second half: renames a finished temporary file into place.
+  llvm::Error install();
+  /// Whether install() renames a temporary file (not a direct write).
+  bool isTemporary() const { return temp.has_value(); }
   /// Removes the temporary file (also done by the destructor).
   void discard();
 
@@ -51,6 +62,29 @@ private:
   std::string target;
   std::optional<llvm::sys::fs::TempFile> temp;
   std::unique_ptr<llvm::raw_fd_ostream> stream;
+};
+
+/// The outputs of one run, which appear together or not at all. Each file
+/// is written to its own temporary file beside its destination, created by
+/// add() before any work is done (so a path that cannot be written fails
+/// first). commit() finishes every file before renaming any: a write error
+/// in one (a full disk, say) leaves all the destinations as they were. The
+/// renames then happen under an exclusive lock (flock) on each destination
+/// directory, so that two runs writing into one directory leave the whole
+/// set of one of them, never a mix. A process killed before commit()
+/// leaves only temporary files, never a truncated file under a final name.
+class OutputSet {
+public:
+  /// Adds `path` to the set; an error names a path that cannot be written
+  /// or one given twice.
+  llvm::Expected<llvm::raw_ostream &> add(llvm::StringRef path);
+  /// Finishes every file, then renames them all into place.
+  llvm::Error commit();
+  bool empty() const { return files.empty(); }
+
+private:
+  std::vector<std::unique_ptr<AtomicFile>> files;
+  std::vector<std::string> keys;
 };
 
 /// Writes `contents` to `path` atomically.

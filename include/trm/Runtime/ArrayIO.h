@@ -9,6 +9,7 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <string>
@@ -25,11 +26,12 @@ struct IntArray {
 /// Reads an integer .npy (any NumPy integer dtype). Errors name the file.
 llvm::Expected<IntArray> readIntNpy(llvm::StringRef path);
 
-/// Writes a C-order '<i4' or '<f4' .npy file (atomically).
-llvm::Error writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
-                     llvm::ArrayRef<int32_t> values);
-llvm::Error writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
-                     llvm::ArrayRef<float> values);
+/// Writes a C-order '<i4' or '<f4' .npy array to `os` (one file of an
+/// OutputSet, in trm-run).
+void writeNpy(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape,
+              llvm::ArrayRef<int32_t> values);
+void writeNpy(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape,
+              llvm::ArrayRef<float> values);
 
 /// A weights file as f32 tensors by canonical key.
 struct WeightFile {

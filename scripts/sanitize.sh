@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds trm-mlir with AddressSanitizer and UndefinedBehaviorSanitizer in
+# build-asan/ and runs the lit and GoogleTest suites with it. Any sanitizer
+# report fails the run (UBSan does not recover; ASan aborts on the first
+# error). Used by check.sh; on its own:
+#
+#   scripts/sanitize.sh            build, then lit + unit tests
+#
+# Environment: TRM_ASAN_BUILD_DIR (default <repo>/build-asan), TRM_JOBS.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${TRM_ASAN_BUILD_DIR:-$ROOT/build-asan}"
+JOBS="${TRM_JOBS:-$(nproc)}"
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+  cmake -G Ninja -S "$ROOT" -B "$BUILD" \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DLLVM_USE_LINKER=lld "-DLLVM_USE_SANITIZER=Address;Undefined" >/dev/null ||
+    { echo "sanitize.sh: configure failed"; exit 1; }
+fi
+ninja -C "$BUILD" -j"$JOBS" all TRMUnitTests || { echo "sanitize.sh: build failed"; exit 1; }
+
+# Leak checking stays off: the Vulkan loader, the driver and LLVM's JIT keep
+# allocations until exit by design. Everything else ASan finds is an error.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+
+status=0
+/usr/lib/llvm-22/bin/lit -sv "$BUILD/test" 2>&1 | tee "$BUILD/lit-results.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+for t in "$BUILD"/unittests/*; do
+  [ -f "$t" ] && [ -x "$t" ] || continue
+  "$t" --gtest_brief=1 2>&1 | tail -3
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+exit $status
