@@ -2,9 +2,13 @@
 #include "trm/Config/TRMConfig.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <tuple>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 using namespace mlir::trm;
@@ -46,24 +50,84 @@ llvm::Error readField(const YAML::Node &node, llvm::StringRef path,
   try {
     out = value.as<T>();
   } catch (const YAML::Exception &) {
-    return fieldError(path, field,
-                      "has the wrong type ('" + YAML::Dump(value) + "')");
+    std::string got = value.IsScalar()     ? "'" + value.Scalar() + "'"
+                      : value.IsSequence() ? std::string("a sequence")
+                                           : std::string("a mapping");
+    return fieldError(path, field, "has the wrong type (" + got + ")");
   }
   return llvm::Error::success();
+}
+
+/// Thrown by StructureCheck to stop the parse at the first problem.
+struct BadStructure {
+  YAML::Mark mark;
+  std::string message;
+};
+
+/// Walks the parser's events before any node is built: mappings and
+/// sequences may nest kMaxConfigDepth levels, and aliases are refused (the
+/// reference's files have none, and a few nested ones expand to more nodes
+/// than memory holds).
+class StructureCheck : public YAML::EventHandler {
+public:
+  void OnDocumentStart(const YAML::Mark &) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override {
+    throw BadStructure{mark, "aliases (*name) are not allowed in a "
+                             "configuration"};
+  }
+  void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                const std::string &) override {}
+  void OnSequenceStart(const YAML::Mark &mark, const std::string &,
+                       YAML::anchor_t, YAML::EmitterStyle::value) override {
+    enter(mark);
+  }
+  void OnSequenceEnd() override { --depth; }
+  void OnMapStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    enter(mark);
+  }
+  void OnMapEnd() override { --depth; }
+
+private:
+  void enter(const YAML::Mark &mark) {
+    if (++depth > kMaxConfigDepth)
+      throw BadStructure{
+          mark, llvm::formatv("mappings and sequences nest deeper than the "
+                              "{0} levels a configuration may have",
+                              kMaxConfigDepth)
+                    .str()};
+  }
+  unsigned depth = 0;
+};
+
+llvm::Error yamlError(llvm::StringRef path, const YAML::Mark &mark,
+                      const std::string &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "%s:%d:%d: %s", path.str().c_str(),
+                                 mark.line + 1, mark.column + 1, msg.c_str());
 }
 } // namespace
 
 llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%s: cannot open file",
+                                   path.str().c_str());
+  std::string text = (*buffer)->getBuffer().str();
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path.str());
-  } catch (const YAML::BadFile &) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "%s: cannot open file", path.str().c_str());
+    std::istringstream events(text);
+    YAML::Parser parser(events);
+    StructureCheck check;
+    parser.HandleNextDocument(check);
+    root = YAML::Load(text);
+  } catch (const BadStructure &bad) {
+    return yamlError(path, bad.mark, bad.message);
   } catch (const YAML::Exception &e) {
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(), "%s:%d:%d: not valid YAML/JSON: %s",
-        path.str().c_str(), e.mark.line + 1, e.mark.column + 1, e.msg.c_str());
+    return yamlError(path, e.mark, "not valid YAML/JSON: " + e.msg);
   }
   if (!root.IsMap())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),

@@ -122,7 +122,7 @@ llvm::Error mlir::trm::applyDatasetJson(TRMConfig &config,
     return fileError(datasetPath,
                      "cannot open file: " + buffer.getError().message());
   if (llvm::Error err = checkJsonStructure((*buffer)->getBuffer(), datasetPath))
-    return std::move(err);
+    return err;
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   if (!json)

@@ -59,6 +59,9 @@ inline constexpr int64_t kMaxHiddenSize = 1 << 16, kMaxLayers = 1024,
                          kMaxPuzzleEmbLen = 1024,
                          kMaxPuzzleIdentifiers = (int64_t(1) << 31) - 1;
 inline constexpr double kMaxExpansion = 64;
+/// How deep a configuration file may nest mappings and sequences (the
+/// reference's files nest 3 levels).
+inline constexpr unsigned kMaxConfigDepth = 64;
 
 /// Checks that every field needed to build a module is known, in range
 /// (finite, positive where it must be, below the bounds above) and
