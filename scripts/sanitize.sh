@@ -23,8 +23,12 @@ fi
 ninja -C "$BUILD" -j"$JOBS" all TRMUnitTests || { echo "sanitize.sh: build failed"; exit 1; }
 
 # Leak checking stays off: the Vulkan loader, the driver and LLVM's JIT keep
-# allocations until exit by design. Everything else ASan finds is an error.
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:${ASAN_OPTIONS:-}"
+# allocations until exit by design. Manual poisoning is off because LLVM's
+# headers poison and unpoison allocator slabs only when compiled with ASan:
+# an instrumented inline copy in our code paired with the uninstrumented one
+# in the LLVM and MLIR libraries reports use-after-poison on valid memory.
+# Everything else ASan finds is an error.
+export ASAN_OPTIONS="detect_leaks=0:allow_user_poisoning=0:abort_on_error=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 
 status=0

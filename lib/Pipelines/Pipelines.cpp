@@ -48,7 +48,9 @@ static constexpr const char *kTRMToLLVM =
     // Remaining structured ops -> loops; vectors -> LLVM.
     "convert-linalg-to-loops,convert-vector-to-scf{full-unroll},"
     "lower-affine,convert-scf-to-cf,"
-    "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+    "expand-strided-metadata,lower-affine,"
+    // Buffers from the runtime's allocator (trm/Support/OutOfMemory.h).
+    "finalize-memref-to-llvm{use-generic-functions},"
     "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-ub-to-llvm,func.func(llvm-request-c-wrappers),"
@@ -100,7 +102,7 @@ static constexpr const char *kTRMToLLVM =
     "gpu-module-to-binary,"                                                    \
     /* Host -> LLVM; launches become mgpu* runtime calls. */                   \
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"     \
-    "finalize-memref-to-llvm,"                                                 \
+    "finalize-memref-to-llvm{use-generic-functions},"                          \
     "gpu-to-llvm{use-bare-pointers-for-kernels intersperse-sizes-for-kernels},"\
     "convert-math-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"        \
     "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"              \

@@ -66,6 +66,7 @@ CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
   auto engine = ExecutionEngine::create(module, options);
   if (!engine)
     return engine.takeError();
+  registerBufferAllocator(**engine);
   if (llvm::Error err = generateCode(**engine, sig.entry))
     return std::move(err);
   return std::unique_ptr<CpuExecutable>(

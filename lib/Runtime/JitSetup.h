@@ -2,6 +2,8 @@
 #ifndef TRM_LIB_RUNTIME_JITSETUP_H
 #define TRM_LIB_RUNTIME_JITSETUP_H
 
+#include "trm/Support/OutOfMemory.h"
+
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -16,6 +18,24 @@ inline void prepareJit(ModuleOp module) {
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+}
+
+/// The functions a lowered module's buffers come from
+/// (finalize-memref-to-llvm{use-generic-functions}): allocation failures
+/// are an error, not a write through a null pointer.
+inline void registerBufferAllocator(ExecutionEngine &engine) {
+  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    auto add = [&](const char *name, auto *fn) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        &_mlir_memref_to_llvm_aligned_alloc);
+    add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
+    return map;
+  });
 }
 
 /// LLVM generates machine code lazily, on the first lookup: look the entry

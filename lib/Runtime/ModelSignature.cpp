@@ -163,26 +163,6 @@ std::string ModelSignature::artifactKey(llvm::StringRef device,
          llvm::utohexstr(llvm::xxh3_64bits(basis));
 }
 
-/// xxh3 of the module's generic textual form with the artifact attribute's
-/// checksum field left out: what the field records on writing and is
-/// compared with on loading. (Text, not bytecode: a module read back from
-/// bytecode prints as it did before it was written, but does not write the
-/// same bytes.)
-static std::string payloadChecksum(ModuleOp module) {
-  auto dict = module->getAttrOfType<DictionaryAttr>(
-      ModelSignature::kArtifactAttrName);
-  NamedAttrList fields(dict);
-  fields.erase("checksum");
-  module->setAttr(ModelSignature::kArtifactAttrName,
-                  fields.getDictionary(module.getContext()));
-  std::string bytes;
-  llvm::raw_string_ostream os(bytes);
-  module->print(os, OpPrintingFlags().printGenericOpForm());
-  module->setAttr(ModelSignature::kArtifactAttrName, dict);
-  return llvm::utohexstr(llvm::xxh3_64bits(bytes), /*LowerCase=*/false,
-                         /*Width=*/16);
-}
-
 void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
                                        llvm::StringRef device,
                                        const VulkanCodegenOptions &vulkan) const {
@@ -203,9 +183,6 @@ void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
   fields.append("num_puzzle_identifiers", b.getI64IntegerAttr(numPuzzleIds));
   fields.append("H_cycles", b.getI64IntegerAttr(hCycles));
   fields.append("L_cycles", b.getI64IntegerAttr(lCycles));
-  lowered->setAttr(kArtifactAttrName,
-                   fields.getDictionary(lowered.getContext()));
-  fields.append("checksum", b.getStringAttr(payloadChecksum(lowered)));
   lowered->setAttr(kArtifactAttrName,
                    fields.getDictionary(lowered.getContext()));
 }
@@ -269,11 +246,5 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   // puzzle ids.
   if (llvm::Error err = sig.readWeightTable(module))
     return error(path + ": " + llvm::toString(std::move(err)));
-  // Last, as it costs a serialization: a flipped bit anywhere in the
-  // payload (a weight offset, a constant in a kernel) is an error, not a
-  // different answer.
-  if (str("checksum") != payloadChecksum(module))
-    return error(path + ": artifact is corrupt: its checksum does not match "
-                        "its contents");
   return sig;
 }

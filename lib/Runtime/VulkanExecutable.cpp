@@ -52,6 +52,7 @@ VulkanExecutable::load(ModuleOp module, const ModelSignature &signature,
   if (!engine)
     return engine.takeError();
   (*engine)->registerSymbols(VulkanRuntime::symbols);
+  registerBufferAllocator(**engine);
   if (llvm::Error err = generateCode(**engine, sig.entry))
     return std::move(err);
   return std::unique_ptr<VulkanExecutable>(

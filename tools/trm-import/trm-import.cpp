@@ -20,6 +20,7 @@
 #include "trm/Builder/ModelBuilder.h"
 #include "trm/Config/TRMConfig.h"
 #include "trm/Import/AtomicFile.h"
+#include "trm/Support/OutOfMemory.h"
 #include "trm/Import/Safetensors.h"
 #include "trm/Import/WeightImport.h"
 #include "llvm/Support/CommandLine.h"
@@ -88,6 +89,7 @@ static bool sameFile(llvm::StringRef a, llvm::StringRef b) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  trm::installOutOfMemoryHandlers("trm-import");
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "TRM importer\n");

@@ -14,7 +14,9 @@
 #include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "RunOutputs.h"
 #include "trm/Import/AtomicFile.h"
+#include "trm/Support/OutOfMemory.h"
 #include "trm/Runtime/ArrayIO.h"
+#include "trm/Runtime/ArtifactFile.h"
 #include "trm/Runtime/CpuExecutable.h"
 #include "trm/Runtime/VulkanDevices.h"
 #include "trm/Runtime/VulkanExecutable.h"
@@ -25,7 +27,6 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
@@ -33,6 +34,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -248,6 +250,7 @@ llvm::Error checkRange(const trm::IntArray &a, int64_t limit,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  trm::installOutOfMemoryHandlers("trm-run");
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -298,16 +301,29 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
 
   auto t0 = Clock::now();
+  auto file = llvm::MemoryBuffer::getFile(modelPath);
+  if (!file)
+    return fail(error(modelPath + ": cannot open file: " +
+                      file.getError().message()));
+  // An artifact's checksum is checked before the bytecode reader sees it.
+  auto fileKind = trm::checkArtifactFile((*file)->getBuffer(), modelPath);
+  if (!fileKind)
+    return fail(fileKind.takeError());
   llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(modelPath, sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail(error(modelPath + ": cannot parse the trm module"));
   // A compiled artifact carries its signature and halting policy; a trm
   // module gets the policy from --halting.
   const bool isArtifact =
       (*module)->hasAttr(trm::ModelSignature::kArtifactAttrName);
+  if (isArtifact && *fileKind != trm::ArtifactFileKind::Verified)
+    return fail(error(modelPath + ": a compiled artifact must be the file "
+                                  "--compile-only wrote (this one has no "
+                                  "checksum: converted to text, or rewritten "
+                                  "by another tool)"));
   std::string artifactPolicy, artifactDevice;
   trm::VulkanCodegenOptions artifactCodegen;
   auto sig = isArtifact ? trm::ModelSignature::fromArtifact(
@@ -383,8 +399,8 @@ int main(int argc, char **argv) {
     auto out = trm::AtomicFile::create(artifactOut);
     if (!out)
       return fail(out.takeError());
-    if (failed(writeBytecodeToFile(*module, out->os())))
-      return fail(error(artifactOut + ": cannot write the artifact"));
+    if (llvm::Error err = trm::writeArtifactFile(*module, out->os()))
+      return fail(error(artifactOut + ": " + llvm::toString(std::move(err))));
     if (llvm::Error err = out->commit())
       return fail(std::move(err));
     llvm::outs() << llvm::formatv("trm-run: wrote {0} ({1}, batch {2}, halting "
