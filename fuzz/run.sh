@@ -4,20 +4,30 @@
 # non-zero on a finding (crash, sanitizer report, leak, timeout, OOM); the
 # reproducer is left in $BUILD/artifacts/.
 #
-#   fuzz/run.sh [seconds] [harness...]     harnesses: pickle torch_zip safetensors npy config dataset_json
+#   fuzz/run.sh [seconds] [harness...]
+#
+# Harnesses: pickle torch_zip safetensors npy config dataset_json (built
+# here), and artifact, which needs MLIR and comes from the sanitizer build
+# (scripts/sanitize.sh builds $TRM_ASAN_BUILD_DIR/fuzz/fuzz_artifact; it runs
+# by default when that exists). Inputs go up to 256 KiB: deep nesting that
+# overflowed a stack took 70 KB.
 #
 # Environment: TRM_FUZZ_BUILD (default <repo>/build-fuzz), CXX (default
 # clang++-22), TRM_FUZZ_JOBS (ninja -j, default 1), TRM_FUZZ_ARGS (extra
-# libFuzzer flags, e.g. "-jobs=2 -workers=2").
+# libFuzzer flags, e.g. "-jobs=2 -workers=2" or "-runs=1000000"),
+# TRM_ASAN_BUILD_DIR (default <repo>/build-asan).
 set -euo pipefail
 
 SECONDS_EACH=${1:-20}
 shift || true
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=(pickle torch_zip safetensors npy config dataset_json)
-
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${TRM_FUZZ_BUILD:-$ROOT/build-fuzz}
+ASAN_BUILD=${TRM_ASAN_BUILD_DIR:-$ROOT/build-asan}
+if [ ${#HARNESSES[@]} -eq 0 ]; then
+  HARNESSES=(pickle torch_zip safetensors npy config dataset_json)
+  [ -x "$ASAN_BUILD/fuzz/fuzz_artifact" ] && HARNESSES+=(artifact)
+fi
 CXX=${CXX:-clang++-22}
 
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -26,18 +36,44 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" -j"${TRM_FUZZ_JOBS:-1}" >/dev/null
 
+# The artifact harness's seeds are made fresh: an artifact's key changes
+# with the pipeline, and one with a stale key stops at the key check.
+artifact_seeds() {
+  local seeds="$BUILD/seeds/artifact" tiny="$ROOT/test/Import/Inputs/tiny"
+  mkdir -p "$seeds"
+  "$ASAN_BUILD/bin/trm-import" --config "$tiny/all_config.yaml" \
+    --dataset-json "$tiny/dataset.json" --batch 1 -o "$BUILD/seeds/tiny.mlir" &&
+    "$ASAN_BUILD/bin/trm-run" "$BUILD/seeds/tiny.mlir" --compile-only \
+      -o "$seeds/tiny.trmc" >/dev/null || return 1
+  local key
+  key=$("$ASAN_BUILD/bin/trm-opt" "$seeds/tiny.trmc" |
+        grep -o 'key = "trm-cpu-[0-9A-F]*"' | head -1)
+  sed "s/@KEY@/$key/" "$ROOT/fuzz/artifact_seed.mlir.in" > "$seeds/signature.mlir"
+}
+
 mkdir -p "$BUILD/artifacts"
 status=0
 for h in "${HARNESSES[@]}"; do
   work="$BUILD/corpus/$h"
   mkdir -p "$work"
+  seeds="$ROOT/fuzz/corpus/$h"
+  if [ "$h" = artifact ]; then
+    seeds="$BUILD/seeds/artifact"
+    ASAN_OPTIONS="detect_leaks=0:allow_user_poisoning=0" artifact_seeds ||
+      { echo "fuzz_artifact: cannot make its seeds"; status=1; continue; }
+  fi
   log="$BUILD/$h.log"
+  binary="$BUILD/fuzz_$h"
+  [ "$h" = artifact ] && binary="$ASAN_BUILD/fuzz/fuzz_artifact"
   set +e
+  # As in scripts/sanitize.sh: LLVM's allocator poisoning is only coherent
+  # when all of LLVM is instrumented.
   # shellcheck disable=SC2086
-  "$BUILD/fuzz_$h" -max_total_time="$SECONDS_EACH" -timeout=10 \
-    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+  ASAN_OPTIONS="allow_user_poisoning=0:${ASAN_OPTIONS:-}" \
+  "$binary" -max_total_time="$SECONDS_EACH" -timeout=10 \
+    -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
     -dict="$ROOT/fuzz/$h.dict" -artifact_prefix="$BUILD/artifacts/$h-" \
-    ${TRM_FUZZ_ARGS:-} "$work" "$ROOT/fuzz/corpus/$h" >"$log" 2>&1
+    ${TRM_FUZZ_ARGS:-} "$work" "$seeds" >"$log" 2>&1
   rc=$?
   set -e
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)

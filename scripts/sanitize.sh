@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds trm-mlir with AddressSanitizer and UndefinedBehaviorSanitizer in
-# build-asan/ and runs the lit and GoogleTest suites with it. Any sanitizer
+# build-asan/ (with the artifact fuzz harness, which fuzz/run.sh then runs)
+# and runs the lit and GoogleTest suites with it. Any sanitizer
 # report fails the run (UBSan does not recover; ASan aborts on the first
 # error). Used by check.sh; on its own:
 #
@@ -12,15 +13,15 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${TRM_ASAN_BUILD_DIR:-$ROOT/build-asan}"
 JOBS="${TRM_JOBS:-$(nproc)}"
 
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -G Ninja -S "$ROOT" -B "$BUILD" \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DLLVM_USE_LINKER=lld "-DLLVM_USE_SANITIZER=Address;Undefined" >/dev/null ||
-    { echo "sanitize.sh: configure failed"; exit 1; }
-fi
-ninja -C "$BUILD" -j"$JOBS" all TRMUnitTests || { echo "sanitize.sh: build failed"; exit 1; }
+cmake -G Ninja -S "$ROOT" -B "$BUILD" \
+  -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+  -DLLVM_USE_LINKER=lld "-DLLVM_USE_SANITIZER=Address;Undefined" \
+  -DTRM_BUILD_FUZZERS=ON >/dev/null ||
+  { echo "sanitize.sh: configure failed"; exit 1; }
+ninja -C "$BUILD" -j"$JOBS" all TRMUnitTests fuzz_artifact ||
+  { echo "sanitize.sh: build failed"; exit 1; }
 
 # Leak checking stays off: the Vulkan loader, the driver and LLVM's JIT keep
 # allocations until exit by design. Manual poisoning is off because LLVM's
