@@ -78,9 +78,10 @@ for h in "${HARNESSES[@]}"; do
   set -e
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
   corpus=$(find "$work" -type f | wc -l)
   if [ $rc -eq 0 ]; then
-    echo "fuzz_$h: ok, ${execs:-?} executions in ${SECONDS_EACH}s, coverage ${cov:-?}, corpus $corpus"
+    echo "fuzz_$h: ok, ${execs:-?} executions in ${took:-$SECONDS_EACH}s, coverage ${cov:-?}, corpus $corpus"
   else
     status=1
     echo "fuzz_$h: FINDING (exit $rc), see $log"

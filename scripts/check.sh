@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test suite:
-# lit (IR, passes, end-to-end), GoogleTest unit tests, a short fuzz run.
+# lit (IR, passes, end-to-end), GoogleTest unit tests, both again built
+# with ASan and UBSan (scripts/sanitize.sh), and a short fuzz run.
 # Exits non-zero when anything fails; the last lines summarise the counts.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,7 +36,18 @@ for t in "$BUILD"/unittests/*; do
 done
 summary+=("unit:  Passed: $unit_pass, Failed: $unit_fail")
 
-# Short fuzz run of the checkpoint / safetensors / npy readers.
+# The lit and unit suites again, under AddressSanitizer and UBSan.
+start=$(date +%s)
+if "$ROOT/scripts/sanitize.sh" > "$BUILD/sanitize.log" 2>&1; then
+  summary+=("asan:  $(grep -E '^\s*(Passed|Failed|Unsupported)' "${TRM_ASAN_BUILD_DIR:-$ROOT/build-asan}/lit-results.txt" | tr -s ' ' | paste -sd',' -), unit tests passed, no sanitizer report ($(( $(date +%s) - start )) s)")
+else
+  status=1
+  summary+=("asan:  FAILED (see $BUILD/sanitize.log)")
+  grep -E '^(FAIL|UNRESOLVED):|ERROR: AddressSanitizer|runtime error:|sanitize.sh:' "$BUILD/sanitize.log" | head -20
+fi
+
+# Short fuzz run of every reader (the artifact harness comes from the
+# sanitizer build).
 if [ -x "$ROOT/fuzz/run.sh" ]; then
   if "$ROOT/fuzz/run.sh" "${TRM_FUZZ_SECONDS:-15}"; then
     summary+=("fuzz:  no findings")

@@ -30,7 +30,8 @@ ninja -C "$BUILD" -j"$JOBS" all TRMUnitTests fuzz_artifact ||
 # in the LLVM and MLIR libraries reports use-after-poison on valid memory.
 # Everything else ASan finds is an error.
 export ASAN_OPTIONS="detect_leaks=0:allow_user_poisoning=0:abort_on_error=1:${ASAN_OPTIONS:-}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+# Both abort on a report: a plain exit 1 would pass a `not trm-run ...` test.
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:${UBSAN_OPTIONS:-}"
 
 status=0
 /usr/lib/llvm-22/bin/lit -sv "$BUILD/test" 2>&1 | tee "$BUILD/lit-results.txt"
