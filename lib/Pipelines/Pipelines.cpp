@@ -4,7 +4,10 @@
 
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "trm/Codegen/Passes.h"
+#include "trm/Codegen/CPU/Passes.h"
+#include "trm/Codegen/Common/Passes.h"
+#include "trm/Codegen/GPU/Passes.h"
+#include "trm/Codegen/SPIRV/Passes.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -90,14 +93,14 @@ static constexpr const char *kTRMToLLVM =
     "arith-expand,canonicalize,cse,loop-invariant-code-motion,"                \
     "trm-gpu-promote-accumulators,canonicalize,"                               \
     "trm-gpu-unroll-jam-register-tiles,canonicalize,cse," F16                  \
-    "trm-gpu-set-entry-point-abi),"                                            \
+    "trm-spirv-set-entry-point-abi),"                                          \
     /* Host: device buffers, fences before host reads, scalar arguments. */    \
     "trm-gpu-assign-memory,canonicalize,"                                      \
     /* Kernels -> SPIR-V 1.3 for Vulkan, serialized. */                        \
     "spirv-attach-target{ver=v1.3 caps=" CAPS " "                              \
     "exts=SPV_KHR_storage_buffer_storage_class client_api=Vulkan},"            \
     "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"                  \
-    "trm-gpu-nest-spirv-modules,"                                              \
+    "trm-spirv-nest-modules,"                                                  \
     "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"        \
     "gpu-module-to-binary,"                                                    \
     /* Host -> LLVM; launches become mgpu* runtime calls. */                   \
@@ -163,7 +166,10 @@ void mlir::trm::registerTRMPipelinePasses() {
     registerAllPasses();
     registerTRMTransformsPasses();
     registerTRMConversionPasses();
-    registerTRMCodegenPasses();
+    registerTRMCodegenCommonPasses();
+    registerTRMCodegenCPUPasses();
+    registerTRMCodegenGPUPasses();
+    registerTRMCodegenSPIRVPasses();
     return true;
   }();
   (void)registered;

@@ -1,0 +1,23 @@
+//===- Passes.h - CPU code generation passes --------------------*- C++ -*-===//
+#ifndef TRM_CODEGEN_CPU_PASSES_H
+#define TRM_CODEGEN_CPU_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DECL
+#include "trm/Codegen/CPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "trm/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::trm
+
+#endif // TRM_CODEGEN_CPU_PASSES_H

@@ -1,0 +1,98 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+//
+// In the order the pipelines run them (lib/Pipelines/Pipelines.cpp).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TRM_CODEGEN_CPU_PASSES_TD
+#define TRM_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
+  let summary = "Tile linalg ops into register-sized blocks (CPU)";
+  let description = [{
+    Contractions (linalg.matmul and contraction-shaped linalg.generic) are
+    tiled so one tile is an `m-tile x n-tile` block of accumulators updated
+    by outer products over `k`: batch dims 1, innermost m dim `m-tile`,
+    innermost n dim `n-tile`, other m/n dims 1, every k dim 1; the tile
+    loop over the innermost n dim is outermost, so one n-tile wide panel of
+    the right-hand side (the weights) stays in cache while every m tile
+    streams past it. Other linalg
+    ops get one vector along their innermost loop. Before that, a
+    contraction whose innermost n extent splits evenly into `threads` chunks
+    of at least `n-tile` is split into an scf.forall over the chunks (one
+    per thread, later an OpenMP parallel loop). Every tile loop is then
+    peeled into full tiles and one partial tile, so all tiles have static
+    shapes and `trm-cpu-vectorize` needs no masks. Ops that read tensors at
+    computed indices (gathers) are left alone. Runs on tensors.
+  }];
+  let options = [
+    Option<"mTile", "m-tile", "int64_t", /*default=*/"8",
+           "rows of the accumulator block">,
+    Option<"nTile", "n-tile", "int64_t", /*default=*/"32",
+           "columns of the accumulator block (a multiple of the SIMD width)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "elements per vector for non-contraction ops">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "split contractions across this many threads (0: the physical "
+           "cores of the compiling machine, 1: no split)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numContractions", "contractions", "Contractions tiled">,
+    Statistic<"numOthers", "others", "Other linalg ops tiled">,
+    Statistic<"numScalar", "scalar", "Linalg ops left untiled">,
+    Statistic<"numParallel", "parallel", "Contractions split across threads">,
+  ];
+}
+
+def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
+  let summary = "Vectorize the static, register-sized linalg tiles";
+  let description = [{
+    Vectorizes every linalg op on tensors with a static iteration space of at
+    most `max-volume` points (the tiles `trm-cpu-tile` made) that is not a
+    gather, to vector transfers and n-D vector arithmetic. A tile the
+    vectorizer cannot express (its precondition fails, e.g. the two-output
+    argmax reduction) is left as a linalg op, which later becomes scalar
+    loops: every shape compiles, only such tiles run unvectorized.
+  }];
+  let options = [
+    Option<"maxVolume", "max-volume", "int64_t", /*default=*/"256",
+           "largest iteration space (points) to vectorize">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+  let statistics = [
+    Statistic<"numVectorized", "vectorized", "Linalg tiles vectorized">,
+    Statistic<"numScalar", "scalar",
+              "Linalg tiles left scalar (not vectorizable)">,
+  ];
+}
+
+def TRMCPULowerVectors : Pass<"trm-cpu-lower-vectors", "func::FuncOp"> {
+  let summary = "Lower n-D vector ops to outer products and 1-D vectors";
+  let description = [{
+    Turns multiply + reduce chains into vector.contract, drops unit vector
+    dimensions, lowers contractions to outer products (broadcast + FMA) and
+    the remaining n-D broadcasts, reductions, transposes and shape casts to
+    1-D vector ops that convert-vector-to-llvm maps to SIMD instructions.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
+def TRMCPUApproximateMath : Pass<"trm-cpu-approximate-math", "func::FuncOp"> {
+  let summary = "Vector math.exp as a polynomial (stays SIMD)";
+  let description = [{
+    LLVM has no vector exp: it scalarizes `llvm.exp` on vectors into one libm
+    call per lane, which made SiLU and softmax the largest serial cost of a
+    network call. This pass rewrites `math.exp` on f32 vectors into upstream's
+    polynomial approximation (range reduction + a degree-5 polynomial, within
+    a few ulp), built from SIMD arithmetic. Scalar exps are left to libm.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+#endif // TRM_CODEGEN_CPU_PASSES_TD

@@ -1,0 +1,23 @@
+//===- Utils.h - helpers of every backend's passes --------------*- C++ -*-===//
+#ifndef TRM_CODEGEN_COMMON_UTILS_H
+#define TRM_CODEGEN_COMMON_UTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::trm {
+/// True when the op's body reads a tensor at computed indices (a gather, e.g.
+/// the embedding lookup). Such ops stay scalar loops.
+bool hasGather(linalg::LinalgOp op);
+
+/// True when an operand or result has i1 elements. Those stay scalar: LLVM
+/// stores vectors of i1 as packed bits while scalar i1 loads and stores use a
+/// byte each, so mixing the two corrupts the data.
+bool hasBoolOperands(linalg::LinalgOp op);
+
+/// The buffer a chain of views (subviews, reshapes, casts) of `v` starts
+/// from: `v` itself if it is no view.
+Value viewRoot(Value v);
+
+} // namespace mlir::trm
+
+#endif // TRM_CODEGEN_COMMON_UTILS_H

@@ -1,0 +1,171 @@
+//===- CPUTile.cpp - tile linalg ops into register-sized blocks ------------===//
+#include "trm/Codegen/CPU/Passes.h"
+#include "trm/Codegen/Common/Utils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/Threading.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMCPUTILE
+#include "trm/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+
+struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
+  using Base::Base;
+
+  /// Tile sizes for a contraction: batch 1, innermost m mTile, innermost n
+  /// nTile, other m/n dims 1, k dims 1 (outer products).
+  std::optional<SmallVector<int64_t>> contractionTiles(linalg::LinalgOp op) {
+    if (!linalg::isaContractionOpInterface(op))
+      return std::nullopt;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty())
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<int64_t> tiles(ranges.size(), 1);
+    tiles[dims->m.back()] = std::min<int64_t>(mTile, ranges[dims->m.back()]);
+    tiles[dims->n.back()] = std::min<int64_t>(nTile, ranges[dims->n.back()]);
+    return tiles;
+  }
+
+  /// Loop order for a contraction's tiles: the innermost n dimension
+  /// outermost, so that one n-tile wide panel of the right-hand side (the
+  /// weights) stays in cache while every m tile streams past it, instead of
+  /// the whole right-hand side being read again for every m tile.
+  SmallVector<int64_t> nOuterLoopOrder(linalg::LinalgOp op) {
+    unsigned nDim = linalg::inferContractionDims(op)->n.back();
+    SmallVector<int64_t> order = {nDim};
+    for (unsigned d = 0, e = op.getNumLoops(); d < e; ++d)
+      if (d != nDim)
+        order.push_back(d);
+    return order;
+  }
+
+  /// Splits a contraction's innermost n dimension into equal static chunks,
+  /// one per thread, as an scf.forall (later an OpenMP parallel loop).
+  /// Returns the per-thread op, or the op itself when the n extent does not
+  /// split evenly into chunks of at least one register tile.
+  linalg::LinalgOp splitAcrossThreads(RewriterBase &rewriter,
+                                      linalg::LinalgOp op, int64_t threads) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (threads < 2 || failed(dims) || dims->n.empty())
+      return op;
+    unsigned nDim = dims->n.back();
+    int64_t extent = op.getStaticLoopRanges()[nDim];
+    if (extent % threads != 0 || extent / threads < nTile)
+      return op;
+    SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+    sizes[nDim] = rewriter.getIndexAttr(extent / threads);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled) || tiled->tiledOps.size() != 1)
+      return op;
+    rewriter.replaceOp(op, tiled->replacements);
+    ++numParallel;
+    return cast<linalg::LinalgOp>(tiled->tiledOps.front());
+  }
+
+  /// Mark on the loops tiling creates, so that peeling finds them again
+  /// after it clones them.
+  static constexpr llvm::StringLiteral kPeelMark = "__trm_peel__";
+
+  LogicalResult tile(RewriterBase &rewriter, linalg::LinalgOp op,
+                     ArrayRef<int64_t> tiles, ArrayRef<int64_t> interchange) {
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t t : tiles)
+      sizes.push_back(rewriter.getIndexAttr(t));
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    options.setInterchange(interchange);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    for (LoopLikeOpInterface loop : tiled->loops)
+      loop->setAttr(kPeelMark, rewriter.getUnitAttr());
+    return success();
+  }
+
+  /// Splits every tile loop into full tiles and one partial tile, so that
+  /// after canonicalization each tiled op has a static shape and needs no
+  /// masks. Peeling clones inner loops into the partial iteration; those are
+  /// peeled in the next round.
+  void peelTileLoops(RewriterBase &rewriter) {
+    while (true) {
+      SmallVector<scf::ForOp> loops;
+      getOperation().walk([&](scf::ForOp loop) {
+        if (loop->hasAttr(kPeelMark))
+          loops.push_back(loop);
+      });
+      if (loops.empty())
+        return;
+      for (scf::ForOp loop : loops) {
+        loop->removeAttr(kPeelMark);
+        scf::ForOp partial;
+        rewriter.setInsertionPoint(loop);
+        if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop,
+                                                        partial)) &&
+            partial)
+          partial->removeAttr(kPeelMark);
+      }
+    }
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      if (trm::hasGather(op) || trm::hasBoolOperands(op) || op->getNumResults() != 1 || op.hasDynamicShape()) {
+        ++numScalar;
+        continue;
+      }
+      SmallVector<int64_t> tiles, interchange;
+      if (contractionTiles(op)) {
+        int64_t threadCount =
+            threads > 0 ? threads
+                        : static_cast<int64_t>(llvm::get_physical_cores());
+        op = splitAcrossThreads(rewriter, op, threadCount);
+        tiles = *contractionTiles(op);
+        interchange = nOuterLoopOrder(op);
+        ++numContractions;
+      } else {
+        // One vector along the innermost loop, everything else tiled by 1.
+        SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+        if (ranges.empty()) {
+          ++numScalar;
+          continue;
+        }
+        tiles.assign(ranges.size(), 1);
+        tiles.back() = std::min<int64_t>(vectorWidth, ranges.back());
+        ++numOthers;
+      }
+      // An op tiling cannot handle keeps its whole iteration space and
+      // becomes scalar loops; trm-cpu-vectorize leaves it alone.
+      if (failed(tile(rewriter, op, tiles, interchange)))
+        ++numScalar;
+    }
+    peelTileLoops(rewriter);
+  }
+};
+} // namespace

@@ -1,0 +1,28 @@
+//===- MemRefCopyToLinalg.cpp - memref.copy as a linalg op ----------------===//
+#include "trm/Codegen/Common/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMMEMREFCOPYTOLINALG
+#include "trm/Codegen/Common/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+struct MemRefCopyToLinalgPass
+    : trm::impl::TRMMemRefCopyToLinalgBase<MemRefCopyToLinalgPass> {
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (memref::CopyOp op : copies) {
+      rewriter.setInsertionPoint(op);
+      rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(),
+                                                  op.getTarget());
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,23 @@
+//===- Utils.cpp - helpers of every backend's passes ----------------------===//
+#include "trm/Codegen/Common/Utils.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+bool mlir::trm::hasGather(linalg::LinalgOp op) {
+  bool found = false;
+  op->walk([&](tensor::ExtractOp) { found = true; });
+  return found;
+}
+
+bool mlir::trm::hasBoolOperands(linalg::LinalgOp op) {
+  auto isBool = [](Type t) { return getElementTypeOrSelf(t).isInteger(1); };
+  return llvm::any_of(op->getOperandTypes(), isBool) ||
+         llvm::any_of(op->getResultTypes(), isBool);
+}
+
+mlir::Value mlir::trm::viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
