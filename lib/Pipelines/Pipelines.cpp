@@ -1,149 +1,271 @@
 //===- Pipelines.cpp - whole trm compilation pipelines --------------------===//
+//
+// The pipelines as C++ recipes: each stage is a function that adds its
+// passes, with their options typed, in the order they run. The textual
+// form (`--dump-pass-pipeline`, the docs, the artifact key) is printed from
+// the pass manager these recipes build, so that there is one list.
+//
+//   trm ──addTRMToLinalgPasses──> linalg on tensors
+//       ├─ CPU:    register tiles, vectors ─addBufferizePasses─> OpenMP loops
+//       │          ─> LLVM dialect (JIT)
+//       └─ Vulkan: ─addBufferizePasses─> one kernel per linalg op, workgroup
+//                  tiles ─> SPIR-V (gpu.binary) + an LLVM dialect host
+//
+//===----------------------------------------------------------------------===//
 #include "trm/Pipelines/Pipelines.h"
-#include "trm/Conversion/Passes.h"
 
-#include "mlir/InitAllPasses.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "trm/Codegen/CPU/Passes.h"
 #include "trm/Codegen/Common/Passes.h"
 #include "trm/Codegen/GPU/Passes.h"
 #include "trm/Codegen/SPIRV/Passes.h"
+#include "trm/Conversion/Passes.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/RequestCWrappers.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using mlir::trm::VulkanCodegenOptions;
 using mlir::trm::VulkanDeviceKind;
 
-// Kept as text so that `trm-opt --trm-to-llvm-pipeline`, `trm-run` and the
-// docs show one and the same list. The two pipelines share their first
-// steps, spelled once here (macros: the pipelines are string literals).
+namespace {
+void addCanonicalizeAndCSE(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
 
-// trm -> linalg/tensor/scf; weight transposes and rope tables leave the
-// loops (loop-invariant code motion).
-#define TRM_TO_LINALG                                                          \
-  "trm-bind-weights,convert-trm-to-linalg,convert-elementwise-to-linalg,"      \
-  "canonicalize,loop-invariant-code-motion,cse,"
-// Tensors -> buffers; results become caller-provided out-parameters;
-// allocations that do not depend on a loop leave it.
-#define TRM_BUFFERIZE                                                          \
-  "one-shot-bufferize{bufferize-function-boundaries "                          \
-  "allow-return-allocs-from-loops "                                            \
-  "function-boundary-type-conversion=identity-layout-map},"                    \
-  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}," \
-  "cse,canonicalize,func.func(buffer-loop-hoisting),"
+/// Tiles and vectors -> loops and LLVM: what the CPU and the Vulkan host
+/// code share at the end of their pipelines.
+void addFinalizeMemRefToLLVM(OpPassManager &pm) {
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Buffers come from the runtime's allocator (trm/Support/OutOfMemory.h).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+}
 
-static constexpr const char *kTRMToLLVM =
-    TRM_TO_LINALG
-    // Register tiles + vectors on tensors.
-    "func.func(trm-cpu-tile),canonicalize,"
-    "cse,"
-    "func.func(trm-cpu-vectorize),canonicalize,cse,"
-    // Accumulator blocks leave the k loops: loop-carried vectors.
-    "loop-invariant-subset-hoisting,canonicalize,cse,"
-    TRM_BUFFERIZE
-    "buffer-deallocation-pipeline,"
-    "func.func(trm-cpu-lower-vectors,trm-cpu-approximate-math),canonicalize,"
-    // Thread-level scf.forall -> OpenMP parallel loops.
-    // (canonicalize inlines the alloca scopes it wraps bodies in, which have
-    // no allocas here and would block scf-to-cf).
-    "func.func(scf-forall-to-parallel),convert-scf-to-openmp,canonicalize,"
-    // Remaining structured ops -> loops; vectors -> LLVM.
-    "convert-linalg-to-loops,convert-vector-to-scf{full-unroll},"
-    "lower-affine,convert-scf-to-cf,"
-    "expand-strided-metadata,lower-affine,"
-    // Buffers from the runtime's allocator (trm/Support/OutOfMemory.h).
-    "finalize-memref-to-llvm{use-generic-functions},"
-    "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
-    "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
-    "convert-index-to-llvm,convert-ub-to-llvm,func.func(llvm-request-c-wrappers),"
-    "convert-openmp-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
-    "reconcile-unrealized-casts";
+std::string printPipeline(OpPassManager &pm) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  return text;
+}
+} // namespace
 
-// The Vulkan pipeline: the same trm -> linalg -> buffers front half, then
-// every linalg op becomes a workgroup-tiled kernel; kernels go to SPIR-V
-// (serialized into gpu.binary ops), the host side (loops, halting decision,
-// kernel launches) to LLVM.
-#define TRM_TO_VULKAN(F16, CAPS, TILE)                                          \
-    TRM_TO_LINALG                                                              \
-    /* Results written in place into the slices they fill (no copy             \
-       kernels). linalg-fuse-elementwise-ops is left out on purpose: it fuses  \
-       producers into reductions, which recomputes them per reduction step     \
-       and measured slower on lavapipe. */                                     \
-    "eliminate-empty-tensors,"                                                 \
-    TRM_BUFFERIZE                                                              \
-    "buffer-deallocation-pipeline,func.func(llvm-request-c-wrappers),"         \
-    /* Every linalg op (copies included) -> one kernel launch. */              \
-    "func.func(trm-memref-copy-to-linalg,trm-fold-fill-copies,"                \
-    "trm-gpu-reductions-innermost,trm-gpu-collapse-elementwise,canonicalize,"  \
-    "cse,"                                                                     \
-    "convert-linalg-to-parallel-loops,loop-invariant-code-motion,"             \
-    "trm-gpu-promote-accumulators,trm-gpu-fuse-fill-into-reductions,"          \
-    "trm-gpu-fuse-parallel-loops,trm-gpu-forward-state-copies,"                \
-    "trm-gpu-fuse-reductions,"                                                 \
-    /* Matmuls: workgroup tiles with operands staged in shared memory;     \
-       the rest: one invocation per element (or per register tile). */      \
-    TILE                                                                       \
-    /* 8 rows per invocation: 3-15% faster than 4 on lavapipe. */            \
-    "trm-gpu-map-parallel-loops{rows-per-invocation=8},"                       \
-    "convert-parallel-loops-to-gpu,canonicalize,"                              \
-    "cse,trm-gpu-sink-views),"                                                 \
-    "gpu-kernel-outlining,"                                                    \
-    "gpu.module(fold-memref-alias-ops,math-expand-ops{ops=powf},lower-affine," \
-    "arith-expand,canonicalize,cse,loop-invariant-code-motion,"                \
-    "trm-gpu-promote-accumulators,canonicalize,"                               \
-    "trm-gpu-unroll-jam-register-tiles,canonicalize,cse," F16                  \
-    "trm-spirv-set-entry-point-abi),"                                          \
-    /* Host: device buffers, fences before host reads, scalar arguments. */    \
-    "trm-gpu-assign-memory,canonicalize,"                                      \
-    /* Kernels -> SPIR-V 1.3 for Vulkan, serialized. */                        \
-    "spirv-attach-target{ver=v1.3 caps=" CAPS " "                              \
-    "exts=SPV_KHR_storage_buffer_storage_class client_api=Vulkan},"            \
-    "gpu.module(convert-math-to-spirv),convert-gpu-to-spirv,"                  \
-    "trm-spirv-nest-modules,"                                                  \
-    "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"        \
-    "gpu-module-to-binary,"                                                    \
-    /* Host -> LLVM; launches become mgpu* runtime calls. */                   \
-    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"     \
-    "finalize-memref-to-llvm{use-generic-functions},"                          \
-    "gpu-to-llvm{use-bare-pointers-for-kernels intersperse-sizes-for-kernels},"\
-    "convert-math-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"        \
-    "convert-ub-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"              \
-    "reconcile-unrealized-casts"
+void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm) {
+  pm.addPass(createTRMBindWeights());
+  pm.addPass(createConvertTRMToLinalg());
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  // Weight transposes and rope tables leave the loops.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createCSEPass());
+}
 
-// Matmul workgroups for a GPU: 16x8 invocations, 4x4 outputs each, both
-// operands in shared memory (6 KiB). For a CPU driver: 16x1 invocations,
-// 16x16 outputs each; only A is shared. lavapipe, full-size Sudoku step:
-// 7.9 s with the register tiles alone, 10.4 s with a 2-D shape like the
-// GPU one, 2.9 s with this one (docs/VulkanBackend.md).
-#define TILE_FOR_GPU                                                           \
-  "trm-gpu-tile-matmuls{threads-x=16 threads-y=8 rows-per-invocation=4 "       \
-  "cols-per-invocation=4 k-tile=16},"
-#define TILE_FOR_CPU                                                           \
-  "trm-gpu-tile-matmuls{threads-x=16 threads-y=1 rows-per-invocation=16 "      \
-  "cols-per-invocation=16 k-tile=16},"
-#define F16_ARITHMETIC "trm-gpu-f16-arithmetic,canonicalize,cse,"
+void mlir::trm::addBufferizePasses(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.allowReturnAllocsFromLoops = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Results become caller-provided out-parameters.
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  // Allocations that do not depend on a loop leave it.
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+}
 
-// Indexed by [f16][device kind].
-static constexpr const char *kTRMToVulkan[2][2] = {
-    {TRM_TO_VULKAN("", "Shader", TILE_FOR_GPU),
-     TRM_TO_VULKAN("", "Shader", TILE_FOR_CPU)},
-    {TRM_TO_VULKAN(F16_ARITHMETIC, "Shader,Float16", TILE_FOR_GPU),
-     TRM_TO_VULKAN(F16_ARITHMETIC, "Shader,Float16", TILE_FOR_CPU)},
-};
+void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm) {
+  addTRMToLinalgPasses(pm);
+  // Register tiles + vectors on tensors.
+  pm.addNestedPass<func::FuncOp>(createTRMCPUTile());
+  addCanonicalizeAndCSE(pm);
+  pm.addNestedPass<func::FuncOp>(createTRMCPUVectorize());
+  addCanonicalizeAndCSE(pm);
+  // Accumulator blocks leave the k loops: loop-carried vectors.
+  pm.addPass(createLoopInvariantSubsetHoistingPass());
+  addCanonicalizeAndCSE(pm);
+  addBufferizePasses(pm);
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createTRMCPULowerVectors());
+  func.addPass(createTRMCPUApproximateMath());
+  pm.addPass(createCanonicalizerPass());
+  // Thread-level scf.forall -> OpenMP parallel loops. (canonicalize inlines
+  // the alloca scopes it wraps bodies in, which have no allocas here and
+  // would block scf-to-cf.)
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createCanonicalizerPass());
+  // Remaining structured ops -> loops; vectors -> LLVM.
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  addFinalizeMemRefToLLVM(pm);
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
 
-#undef TRM_TO_LINALG
-#undef TRM_BUFFERIZE
-#undef TRM_TO_VULKAN
-#undef TILE_FOR_GPU
-#undef TILE_FOR_CPU
-#undef F16_ARITHMETIC
+/// Every linalg op (copies included) -> one kernel launch: parallel loops,
+/// fused where they can be, matmuls in workgroup tiles with their operands
+/// staged in shared memory, the rest one invocation per element (or per
+/// register tile).
+static void addKernelMappingPasses(OpPassManager &pm,
+                                   const VulkanCodegenOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(trm::createTRMMemRefCopyToLinalg());
+  func.addPass(trm::createTRMFoldFillCopies());
+  func.addPass(trm::createTRMGPUReductionsInnermost());
+  func.addPass(trm::createTRMGPUCollapseElementwise());
+  addCanonicalizeAndCSE(func);
+  func.addPass(createConvertLinalgToParallelLoopsPass());
+  func.addPass(createLoopInvariantCodeMotionPass());
+  func.addPass(trm::createTRMGPUPromoteAccumulators());
+  func.addPass(trm::createTRMGPUFuseFillIntoReductions());
+  func.addPass(trm::createTRMGPUFuseParallelLoops());
+  func.addPass(trm::createTRMGPUForwardStateCopies());
+  func.addPass(trm::createTRMGPUFuseReductions());
+  // A GPU gets 16x8 invocations of 4x4 outputs, both operands in shared
+  // memory; a CPU driver 16x1 invocations of 16x16 outputs, only A shared
+  // (docs/VulkanBackend.md has the measurements behind both shapes).
+  trm::TRMGPUTileMatmulsOptions tile;
+  const bool forCPU = options.deviceKind == VulkanDeviceKind::CPU;
+  tile.threadsX = 16;
+  tile.threadsY = forCPU ? 1 : 8;
+  tile.rowsPerInvocation = forCPU ? 16 : 4;
+  tile.colsPerInvocation = forCPU ? 16 : 4;
+  tile.kTile = 16;
+  func.addPass(trm::createTRMGPUTileMatmuls(tile));
+  // Several rows per invocation: measured faster than 4 on lavapipe.
+  trm::TRMGPUMapParallelLoopsOptions map;
+  map.rowsPerInvocation = 8;
+  func.addPass(trm::createTRMGPUMapParallelLoops(map));
+  func.addPass(createConvertParallelLoopToGpuPass());
+  addCanonicalizeAndCSE(func);
+  func.addPass(trm::createTRMGPUSinkViews());
+}
 
-std::string mlir::trm::getTRMToLLVMPipelineText() { return kTRMToLLVM; }
+/// The outlined kernels: expanded math, register tiles unrolled and
+/// jammed, f16 arithmetic when asked for, and their SPIR-V entry points.
+static void addKernelPasses(OpPassManager &pm,
+                            const VulkanCodegenOptions &options) {
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(memref::createFoldMemRefAliasOpsPass());
+  math::MathExpandOpsPassOptions expand;
+  expand.opMnemonics = {"powf"};
+  kernels.addPass(math::createMathExpandOpsPass(expand));
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(arith::createArithExpandOpsPass());
+  addCanonicalizeAndCSE(kernels);
+  kernels.addPass(createLoopInvariantCodeMotionPass());
+  kernels.addPass(trm::createTRMGPUPromoteAccumulators());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(trm::createTRMGPUUnrollJamRegisterTiles());
+  addCanonicalizeAndCSE(kernels);
+  if (options.f16) {
+    kernels.addPass(trm::createTRMGPUF16Arithmetic());
+    addCanonicalizeAndCSE(kernels);
+  }
+  kernels.addPass(trm::createTRMSPIRVSetEntryPointABI());
+}
+
+void mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
+                                         const VulkanCodegenOptions &options) {
+  addTRMToLinalgPasses(pm);
+  // Results written in place into the slices they fill (no copy kernels).
+  // linalg-fuse-elementwise-ops is left out on purpose: it fuses producers
+  // into reductions, which recomputes them per reduction step and measured
+  // slower on lavapipe.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  addBufferizePasses(pm);
+  pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  addKernelMappingPasses(pm, options);
+  pm.addPass(createGpuKernelOutliningPass());
+  addKernelPasses(pm, options);
+  // Host: device buffers, fences before host reads, scalar arguments.
+  pm.addPass(trm::createTRMGPUAssignMemory());
+  pm.addPass(createCanonicalizerPass());
+  // Kernels -> SPIR-V 1.3 for Vulkan, serialized into gpu.binary ops.
+  GpuSPIRVAttachTargetOptions target;
+  target.spirvVersion = "v1.3";
+  target.spirvCapabilities = {"Shader"};
+  if (options.f16)
+    target.spirvCapabilities.push_back("Float16");
+  target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class"};
+  target.clientApi = "Vulkan";
+  target.deviceId = 0;
+  pm.addPass(createGpuSPIRVAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());
+  pm.addPass(createConvertGPUToSPIRVPass());
+  pm.addPass(trm::createTRMSPIRVNestModules());
+  OpPassManager &spirvModules =
+      pm.nest<gpu::GPUModuleOp>().nest<spirv::ModuleOp>();
+  spirvModules.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModules.addPass(spirv::createSPIRVUpdateVCEPass());
+  pm.addPass(createGpuModuleToBinaryPass());
+  // Host -> LLVM; launches become mgpu* runtime calls.
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  addFinalizeMemRefToLLVM(pm);
+  GpuToLLVMConversionPassOptions gpuToLLVM;
+  gpuToLLVM.kernelBarePtrCallConv = true;
+  gpuToLLVM.kernelIntersperseSizeCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(gpuToLLVM));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+std::string mlir::trm::getTRMToLLVMPipelineText() {
+  OpPassManager pm(ModuleOp::getOperationName());
+  buildTRMToLLVMPipeline(pm);
+  return printPipeline(pm);
+}
+
 std::string
 mlir::trm::getTRMToVulkanPipelineText(const VulkanCodegenOptions &options) {
-  return kTRMToVulkan[options.f16]
-                     [options.deviceKind == VulkanDeviceKind::CPU];
+  OpPassManager pm(ModuleOp::getOperationName());
+  buildTRMToVulkanPipeline(pm, options);
+  return printPipeline(pm);
 }
 
 llvm::StringRef mlir::trm::stringifyVulkanDeviceKind(VulkanDeviceKind kind) {
@@ -159,9 +281,7 @@ mlir::trm::parseVulkanDeviceKind(llvm::StringRef name) {
   return std::nullopt;
 }
 
-void mlir::trm::registerTRMPipelinePasses() {
-  // The pipeline is parsed from text, so every pass in it must be registered
-  // in any tool that builds it, not only in trm-opt.
+void mlir::trm::registerTRMPasses() {
   static bool registered = [] {
     registerAllPasses();
     registerTRMTransformsPasses();
@@ -173,19 +293,6 @@ void mlir::trm::registerTRMPipelinePasses() {
     return true;
   }();
   (void)registered;
-}
-
-LogicalResult mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm) {
-  registerTRMPipelinePasses();
-  return parsePassPipeline(kTRMToLLVM, pm, llvm::errs());
-}
-
-LogicalResult
-mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
-                                    const VulkanCodegenOptions &options) {
-  registerTRMPipelinePasses();
-  return parsePassPipeline(getTRMToVulkanPipelineText(options), pm,
-                           llvm::errs());
 }
 
 namespace {
@@ -207,9 +314,7 @@ void registerVulkanPipeline(llvm::StringRef name, llvm::StringRef description,
   PassPipelineRegistration<TRMToVulkanPipelineOptions>(
       name, description,
       [f16](OpPassManager &pm, const TRMToVulkanPipelineOptions &opts) {
-        if (failed(trm::buildTRMToVulkanPipeline(pm, {f16, opts.deviceKind})))
-          llvm::report_fatal_error("trm-to-vulkan pipeline text does not "
-                                   "parse");
+        trm::buildTRMToVulkanPipeline(pm, {f16, opts.deviceKind});
       });
 }
 } // namespace
@@ -229,8 +334,5 @@ void mlir::trm::registerTRMPipelines() {
       "trm-to-llvm-pipeline",
       "Lower a trm module to the LLVM dialect for CPU execution (what "
       "trm-run --device cpu runs)",
-      [](OpPassManager &pm) {
-        if (failed(buildTRMToLLVMPipeline(pm)))
-          llvm::report_fatal_error("trm-to-llvm pipeline text does not parse");
-      });
+      [](OpPassManager &pm) { trm::buildTRMToLLVMPipeline(pm); });
 }

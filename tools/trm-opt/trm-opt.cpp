@@ -12,7 +12,7 @@
 #include "trm/Pipelines/Pipelines.h"
 
 int main(int argc, char **argv) {
-  mlir::trm::registerTRMPipelinePasses();
+  mlir::trm::registerTRMPasses();
   mlir::trm::registerTRMPipelines();
 
   mlir::DialectRegistry registry;

@@ -254,6 +254,8 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  // So that --mlir-print-ir-after=<pass> and its kind can name any pass.
+  trm::registerTRMPasses();
   registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "trm-run: compile and run a TRM\n");
 

@@ -6,10 +6,19 @@
 #include "mlir/Support/LLVM.h"
 
 namespace mlir::trm {
+/// The front half both pipelines share: weights bound to the packed buffer,
+/// trm -> linalg/tensor/scf on tensors, loop invariants hoisted.
+void addTRMToLinalgPasses(OpPassManager &pm);
+
+/// Tensors -> buffers: results become caller-provided out-parameters,
+/// allocations that do not depend on a loop leave it, deallocations are
+/// placed.
+void addBufferizePasses(OpPassManager &pm);
+
 /// trm -> linalg on tensors -> bufferized loops -> LLVM dialect, ready for
 /// the JIT. Exactly what `trm-run --device cpu` runs; `trm-opt
 /// --trm-to-llvm-pipeline` reproduces it.
-LogicalResult buildTRMToLLVMPipeline(OpPassManager &pm);
+void buildTRMToLLVMPipeline(OpPassManager &pm);
 
 /// The kind of Vulkan device the kernels are shaped for. A GPU gets 2-D
 /// matmul workgroups with both operands staged in shared memory; a CPU
@@ -30,16 +39,19 @@ struct VulkanCodegenOptions {
 /// trm -> buffers -> workgroup-tiled kernels in SPIR-V (gpu.binary) plus a
 /// host program in the LLVM dialect that launches them through the mgpu*
 /// runtime API. Exactly what `trm-run --device vulkan` runs.
-LogicalResult buildTRMToVulkanPipeline(OpPassManager &pm,
-                                       const VulkanCodegenOptions &options = {});
+void buildTRMToVulkanPipeline(OpPassManager &pm,
+                              const VulkanCodegenOptions &options = {});
+
+/// The textual form of each pipeline, printed from the pass manager the
+/// recipe builds (for the docs and the artifact key).
+std::string getTRMToLLVMPipelineText();
 std::string
 getTRMToVulkanPipelineText(const VulkanCodegenOptions &options = {});
 
-/// Registers every pass the pipelines name (upstream and trm).
-void registerTRMPipelinePasses();
-
-/// The textual form of the same pipeline (for docs and error messages).
-std::string getTRMToLLVMPipelineText();
+/// Registers every pass, upstream and trm, with the global registry: what
+/// trm-opt's pass flags and the pass-manager flags (--mlir-print-ir-after=
+/// <pass>) of every tool name.
+void registerTRMPasses();
 
 /// Registers the named pipelines with the global pass registry.
 void registerTRMPipelines();
