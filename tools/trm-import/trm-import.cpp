@@ -87,6 +87,101 @@ static bool sameFile(llvm::StringRef a, llvm::StringRef b) {
   return !llvm::sys::fs::equivalent(a, b, result) && result;
 }
 
+/// The command line, checked before anything is read.
+static llvm::Expected<trm::HaltingPolicy> checkArguments() {
+  std::optional<trm::HaltingPolicy> policy =
+      trm::symbolizeHaltingPolicy(halting);
+  if (!policy)
+    return usageError("--halting: unknown policy '" + halting +
+                      "' (fixed or q_halt)");
+  if (batch < 1)
+    return usageError("--batch must be positive");
+  if (seqLen < 0 || vocabSize < 0 || numPuzzleIds < 0)
+    return usageError(
+        "--seq-len, --vocab-size and --num-puzzle-identifiers must be positive");
+  if (!weightsOutPath.empty() && checkpointPath.empty())
+    return usageError("--weights-out needs --checkpoint");
+  if (!weightsOutPath.empty() &&
+      (weightsOutPath == "-" || sameFile(weightsOutPath, outputPath)))
+    return usageError("--weights-out must name a file other than the "
+                      "module output");
+  return *policy;
+}
+
+/// The configuration file, then dataset.json for what it leaves open, then
+/// the command line's overrides.
+static llvm::Expected<trm::TRMConfig> readConfiguration() {
+  llvm::Expected<trm::TRMConfig> config = trm::parseConfigFile(configPath);
+  if (!config)
+    return config.takeError();
+  for (const std::string &warning : config->warnings)
+    llvm::errs() << "trm-import: warning: " << warning << "\n";
+  if (!datasetJsonPath.empty())
+    if (llvm::Error err =
+            trm::applyDatasetJson(*config, datasetJsonPath, configPath))
+      return err;
+  if (seqLen > 0)
+    config->seqLen = seqLen;
+  if (vocabSize > 0)
+    config->vocabSize = vocabSize;
+  if (numPuzzleIds > 0)
+    config->numPuzzleIdentifiers = numPuzzleIds;
+  return config;
+}
+
+/// The checkpoint's tensors under canonical keys, matched to the weights the
+/// configuration needs (sizes the configuration leaves unknown are taken
+/// from it first); none without --checkpoint. Validates the configuration.
+static llvm::Expected<std::vector<trm::Tensor>>
+readWeights(trm::TRMConfig &config) {
+  std::optional<trm::CheckpointWeights> checkpoint;
+  if (!checkpointPath.empty()) {
+    auto tensors = trm::readCheckpointFile(checkpointPath);
+    if (!tensors)
+      return tensors.takeError();
+    auto weights =
+        trm::canonicalizeWeights(std::move(*tensors), checkpointPath);
+    if (!weights)
+      return weights.takeError();
+    trm::inferConfigFromWeights(config, *weights);
+    checkpoint = std::move(*weights);
+  }
+  if (llvm::Error err = trm::checkDatasetSizesKnown(config, configPath))
+    return err;
+  if (llvm::Error err = trm::validateConfig(config, configPath))
+    return err;
+  if (!checkpoint)
+    return std::vector<trm::Tensor>();
+  return trm::matchWeights(config, std::move(*checkpoint));
+}
+
+/// The weights and the module appear together, or neither does.
+static llvm::Error writeOutputs(ModuleOp module,
+                                const std::vector<trm::Tensor> &weights) {
+  trm::OutputSet outputs;
+  if (!weightsOutPath.empty()) {
+    auto os = outputs.add(weightsOutPath);
+    if (!os)
+      return os.takeError();
+    if (llvm::Error err = trm::writeSafetensors(
+            *os, weights, {{"format", "pt"}, {"producer", "trm-import"}}))
+      return err;
+  }
+  if (outputPath != "-") {
+    auto os = outputs.add(outputPath);
+    if (!os)
+      return os.takeError();
+    module.print(*os);
+  }
+  if (llvm::Error err = outputs.commit())
+    return err;
+  if (outputPath == "-") {
+    module.print(llvm::outs());
+    llvm::outs().flush();
+  }
+  return llvm::Error::success();
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   trm::installOutOfMemoryHandlers("trm-import");
@@ -94,67 +189,15 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "TRM importer\n");
 
-  // Arguments first: nothing is read before they make sense.
-  std::optional<trm::HaltingPolicy> policy =
-      trm::symbolizeHaltingPolicy(halting);
+  auto policy = checkArguments();
   if (!policy)
-    return fail(usageError("--halting: unknown policy '" + halting +
-                           "' (fixed or q_halt)"));
-  if (batch < 1)
-    return fail(usageError("--batch must be positive"));
-  if (seqLen < 0 || vocabSize < 0 || numPuzzleIds < 0)
-    return fail(usageError(
-        "--seq-len, --vocab-size and --num-puzzle-identifiers must be positive"));
-  if (!weightsOutPath.empty() && checkpointPath.empty())
-    return fail(usageError("--weights-out needs --checkpoint"));
-  if (!weightsOutPath.empty() &&
-      (weightsOutPath == "-" || sameFile(weightsOutPath, outputPath)))
-    return fail(usageError("--weights-out must name a file other than the "
-                           "module output"));
-
-  // Configuration: file, then dataset.json for what it leaves open, then the
-  // command line overrides.
-  llvm::Expected<trm::TRMConfig> config = trm::parseConfigFile(configPath);
+    return fail(policy.takeError());
+  auto config = readConfiguration();
   if (!config)
     return fail(config.takeError());
-  for (const std::string &warning : config->warnings)
-    llvm::errs() << "trm-import: warning: " << warning << "\n";
-  if (!datasetJsonPath.empty())
-    if (llvm::Error err =
-            trm::applyDatasetJson(*config, datasetJsonPath, configPath))
-      return fail(std::move(err));
-  if (seqLen > 0)
-    config->seqLen = seqLen;
-  if (vocabSize > 0)
-    config->vocabSize = vocabSize;
-  if (numPuzzleIds > 0)
-    config->numPuzzleIdentifiers = numPuzzleIds;
-
-  // Checkpoint: read, canonicalise keys, fill sizes still unknown.
-  std::optional<trm::CheckpointWeights> checkpoint;
-  if (!checkpointPath.empty()) {
-    auto tensors = trm::readCheckpointFile(checkpointPath);
-    if (!tensors)
-      return fail(tensors.takeError());
-    auto weights =
-        trm::canonicalizeWeights(std::move(*tensors), checkpointPath);
-    if (!weights)
-      return fail(weights.takeError());
-    trm::inferConfigFromWeights(*config, *weights);
-    checkpoint = std::move(*weights);
-  }
-  if (llvm::Error err = trm::checkDatasetSizesKnown(*config, configPath))
-    return fail(std::move(err));
-  if (llvm::Error err = trm::validateConfig(*config, configPath))
-    return fail(std::move(err));
-
-  std::vector<trm::Tensor> weights;
-  if (checkpoint) {
-    auto matched = trm::matchWeights(*config, std::move(*checkpoint));
-    if (!matched)
-      return fail(matched.takeError());
-    weights = std::move(*matched);
-  }
+  auto weights = readWeights(*config);
+  if (!weights)
+    return fail(weights.takeError());
 
   MLIRContext context;
   trm::ModelBuildOptions options;
@@ -163,29 +206,7 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = trm::buildModel(context, *config, options);
   if (failed(verify(*module)))
     return fail(usageError("internal error: the built module does not verify"));
-
-  // Everything validated: the weights and the module appear together, or
-  // neither does.
-  trm::OutputSet outputs;
-  if (!weightsOutPath.empty()) {
-    auto os = outputs.add(weightsOutPath);
-    if (!os)
-      return fail(os.takeError());
-    if (llvm::Error err = trm::writeSafetensors(
-            *os, weights, {{"format", "pt"}, {"producer", "trm-import"}}))
-      return fail(std::move(err));
-  }
-  if (outputPath != "-") {
-    auto os = outputs.add(outputPath);
-    if (!os)
-      return fail(os.takeError());
-    module->print(*os);
-  }
-  if (llvm::Error err = outputs.commit())
+  if (llvm::Error err = writeOutputs(*module, *weights))
     return fail(std::move(err));
-  if (outputPath == "-") {
-    module->print(llvm::outs());
-    llvm::outs().flush();
-  }
   return 0;
 }

@@ -169,6 +169,95 @@ LogicalResult passScalarsInBuffers(ModuleOp module, int64_t &count) {
   return success();
 }
 
+/// What the host does with the buffers kernels use.
+struct DeviceBufferUses {
+  SmallVector<memref::AllocOp> allocs;
+  SmallVector<memref::DeallocOp> deallocs;
+  /// Host ops that read or write a device buffer (calls may do either).
+  SmallVector<Operation *> hostAccesses;
+  /// The alias classes the host reads or writes.
+  llvm::DenseSet<Value> hostRoots;
+};
+
+DeviceBufferUses collectDeviceBufferUses(ModuleOp module,
+                                         AliasClasses &classes) {
+  llvm::DenseSet<Value> deviceRoots;
+  module.walk([&](gpu::LaunchFuncOp launch) {
+    for (Value operand : launch.getKernelOperands())
+      if (isa<MemRefType>(operand.getType()))
+        deviceRoots.insert(classes.find(operand));
+  });
+  auto onDevice = [&](Value v) {
+    return isa<MemRefType>(v.getType()) &&
+           deviceRoots.contains(classes.find(v));
+  };
+  DeviceBufferUses uses;
+  module.walk([&](Operation *op) {
+    if (op->getParentOfType<gpu::GPUModuleOp>() ||
+        isa<gpu::LaunchFuncOp, gpu::GPUModuleOp>(op))
+      return;
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      if (onDevice(alloc))
+        uses.allocs.push_back(alloc);
+      return;
+    }
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      if (onDevice(dealloc.getMemref()))
+        uses.deallocs.push_back(dealloc);
+      return;
+    }
+    bool touchesDevice = false;
+    if (auto effects = dyn_cast<MemoryEffectOpInterface>(op)) {
+      SmallVector<MemoryEffects::EffectInstance> list;
+      effects.getEffects(list);
+      for (auto &e : list)
+        if (isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()) &&
+            e.getValue() && onDevice(e.getValue())) {
+          touchesDevice = true;
+          uses.hostRoots.insert(classes.find(e.getValue()));
+        }
+    } else if (isa<CallOpInterface>(op)) {
+      for (Value operand : op->getOperands())
+        if (onDevice(operand)) {
+          touchesDevice = true;
+          uses.hostRoots.insert(classes.find(operand));
+        }
+    }
+    if (touchesDevice)
+      uses.hostAccesses.push_back(op);
+  });
+  return uses;
+}
+
+/// Replaces `alloc` by a gpu.alloc: memory both sides can map when the host
+/// reads or writes it too, otherwise device memory the host never maps.
+/// Returns whether it was host-shared.
+bool placeAllocation(IRRewriter &rewriter, memref::AllocOp alloc,
+                     bool hostShared) {
+  rewriter.setInsertionPoint(alloc);
+  Location loc = alloc.getLoc();
+  if (hostShared) {
+    auto shared = gpu::AllocOp::create(
+        rewriter, loc, alloc.getType(), /*asyncToken=*/Type(),
+        /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
+        alloc.getSymbolOperands(), /*hostShared=*/true);
+    rewriter.replaceOp(alloc, shared.getMemref());
+    return true;
+  }
+  // The GPU lowering takes a device allocation only in async form.
+  Type token = gpu::AsyncTokenType::get(rewriter.getContext());
+  Value ready =
+      gpu::WaitOp::create(rewriter, loc, token, ValueRange()).getAsyncToken();
+  auto device = gpu::AllocOp::create(
+      rewriter, loc, alloc.getType(), token, ValueRange{ready},
+      alloc.getDynamicSizes(), alloc.getSymbolOperands(),
+      /*hostShared=*/false);
+  gpu::WaitOp::create(rewriter, loc, Type(),
+                      ValueRange{device.getAsyncToken()});
+  rewriter.replaceOp(alloc, device.getMemref());
+  return false;
+}
+
 struct GPUAssignMemoryPass
     : trm::impl::TRMGPUAssignMemoryBase<GPUAssignMemoryPass> {
   void runOnOperation() override {
@@ -179,103 +268,33 @@ struct GPUAssignMemoryPass
     numScalarArgs += scalars;
     AliasClasses classes;
     buildClasses(module, classes);
-
-    llvm::DenseSet<Value> deviceRoots;
-    module.walk([&](gpu::LaunchFuncOp launch) {
-      for (Value operand : launch.getKernelOperands())
-        if (isa<MemRefType>(operand.getType()))
-          deviceRoots.insert(classes.find(operand));
-    });
-    auto onDevice = [&](Value v) {
-      return isa<MemRefType>(v.getType()) &&
-             deviceRoots.contains(classes.find(v));
-    };
-
-    SmallVector<memref::AllocOp> allocs;
-    SmallVector<memref::DeallocOp> deallocs;
-    SmallVector<Operation *> hostAccesses;
-    llvm::DenseSet<Value> hostRoots; // classes the host reads or writes
-    module.walk([&](Operation *op) {
-      if (op->getParentOfType<gpu::GPUModuleOp>() ||
-          isa<gpu::LaunchFuncOp, gpu::GPUModuleOp>(op))
-        return;
-      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-        if (onDevice(alloc))
-          allocs.push_back(alloc);
-        return;
-      }
-      if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
-        if (onDevice(dealloc.getMemref()))
-          deallocs.push_back(dealloc);
-        return;
-      }
-      // Reads and writes of device buffers; calls may do either.
-      bool touchesDevice = false;
-      if (auto effects = dyn_cast<MemoryEffectOpInterface>(op)) {
-        SmallVector<MemoryEffects::EffectInstance> list;
-        effects.getEffects(list);
-        for (auto &e : list)
-          if (isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()) &&
-              e.getValue() && onDevice(e.getValue())) {
-            touchesDevice = true;
-            hostRoots.insert(classes.find(e.getValue()));
-          }
-      } else if (isa<CallOpInterface>(op)) {
-        for (Value operand : op->getOperands())
-          if (onDevice(operand)) {
-            touchesDevice = true;
-            hostRoots.insert(classes.find(operand));
-          }
-      }
-      if (touchesDevice)
-        hostAccesses.push_back(op);
-    });
+    DeviceBufferUses uses = collectDeviceBufferUses(module, classes);
 
     IRRewriter rewriter(&getContext());
-    for (memref::AllocOp alloc : allocs) {
+    for (memref::AllocOp alloc : uses.allocs) {
       if (!alloc.getType().hasStaticShape() ||
           !alloc.getType().getLayout().isIdentity()) {
         alloc.emitError("device buffers need a static shape and an identity "
                         "layout");
         return signalPassFailure();
       }
-      rewriter.setInsertionPoint(alloc);
-      Location loc = alloc.getLoc();
-      if (hostRoots.contains(classes.find(alloc))) {
-        // The host reads or writes it too: memory both sides can map.
-        auto shared = gpu::AllocOp::create(
-            rewriter, loc, alloc.getType(), /*asyncToken=*/Type(),
-            /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
-            alloc.getSymbolOperands(), /*hostShared=*/true);
-        rewriter.replaceOp(alloc, shared.getMemref());
+      if (placeAllocation(rewriter, alloc,
+                          uses.hostRoots.contains(classes.find(alloc))))
         ++numSharedAllocs;
-        continue;
-      }
-      // Only kernels touch it: device memory the host never maps. The GPU
-      // lowering takes a device allocation only in async form.
-      Type token = gpu::AsyncTokenType::get(&getContext());
-      Value ready = gpu::WaitOp::create(rewriter, loc, token, ValueRange())
-                        .getAsyncToken();
-      auto device = gpu::AllocOp::create(
-          rewriter, loc, alloc.getType(), token, ValueRange{ready},
-          alloc.getDynamicSizes(), alloc.getSymbolOperands(),
-          /*hostShared=*/false);
-      gpu::WaitOp::create(rewriter, loc, Type(),
-                          ValueRange{device.getAsyncToken()});
-      rewriter.replaceOp(alloc, device.getMemref());
-      ++numDeviceAllocs;
+      else
+        ++numDeviceAllocs;
     }
-    if (!deallocs.empty())
+    if (!uses.deallocs.empty())
       declare(module, kFree, {rewriter.getI64Type()});
-    for (memref::DeallocOp dealloc : deallocs) {
+    for (memref::DeallocOp dealloc : uses.deallocs) {
       rewriter.setInsertionPoint(dealloc);
       Value word = pointerWord(rewriter, dealloc.getLoc(), dealloc.getMemref());
       rewriter.replaceOpWithNewOp<func::CallOp>(dealloc, kFree, TypeRange(),
                                                 ValueRange{word});
     }
-    if (!hostAccesses.empty())
+    if (!uses.hostAccesses.empty())
       declare(module, kFence, {});
-    for (Operation *op : hostAccesses) {
+    for (Operation *op : uses.hostAccesses) {
       rewriter.setInsertionPoint(op);
       func::CallOp::create(rewriter, op->getLoc(), kFence, TypeRange(),
                            ValueRange());

@@ -166,6 +166,22 @@ private:
   /// row-major order.
   void stage(memref::LoadOp load, Value tile, Value rowIv, Value rowStart,
              Value colIv, Value colStart);
+  /// The launch of one workgroup per block (batch dimensions along z); sets
+  /// the invocation and block coordinates below.
+  void createLaunchAndIndices();
+  /// The rows and columns invocation (ty, tx) computes: r and c in
+  /// [0, shape.rows) and [0, shape.cols), interleaved across invocations.
+  Value rowOf(int64_t r) { return add(ty, index(r * shape.threadsY)); }
+  Value colOf(int64_t c) { return add(tx, index(c * shape.threadsX)); }
+  /// The loop over k slices: each slice staged into workgroup memory (where
+  /// the operand goes through it), then kTile multiply-add steps on the
+  /// invocation's rows x cols accumulators.
+  scf::ForOp createKLoop();
+  /// One multiply-add step at k offset `kk` of the slice at `kStart`.
+  void createKStep(scf::ForOp step, Value kStart);
+  /// One copy of the loop's epilogue per accumulator, at its row and
+  /// column (guarded where the last block is ragged).
+  void createEpilogues(scf::ForOp kLoop);
 
   MatmulLoop m;
   const TileShape &shape;
@@ -174,6 +190,9 @@ private:
   Value row, col, k; // the parallel loop's last two ivs, the reduction's
   IRMapping outerIvs; // batch dimensions -> their workgroup's values
   Value threadLinear;
+  Value tx, ty;                 // the invocation within its workgroup
+  Value rowStart, colStart;     // the workgroup's first row and column
+  Value lhsTile, rhsTile;       // workgroup-memory copies, where used
 };
 
 Value MatmulTiler::loadAt(memref::LoadOp load, Value firstIv, Value firstAt,
@@ -230,11 +249,10 @@ void MatmulTiler::stage(memref::LoadOp load, Value tile, Value rowIv,
                           ValueRange{tileRow, tileCol});
 }
 
-void MatmulTiler::rewrite() {
+void MatmulTiler::createLaunchAndIndices() {
   scf::ParallelOp loop = m.loop;
   int64_t rowCount = extentOf(row), colCount = extentOf(col);
   ArrayRef<int64_t> batchCounts = ArrayRef(m.counts).drop_back(2);
-
   rewriter.setInsertionPoint(loop);
   gpu::LaunchOp launch = trm::createLaunch(
       rewriter, loc,
@@ -245,8 +263,8 @@ void MatmulTiler::rewrite() {
 
   // A workgroup one invocation wide indexes with a constant, which tells
   // the driver that the index is the same for all invocations.
-  Value tx = shape.threadsX > 1 ? launch.getThreadIds().x : index(0);
-  Value ty = shape.threadsY > 1 ? launch.getThreadIds().y : index(0);
+  tx = shape.threadsX > 1 ? launch.getThreadIds().x : index(0);
+  ty = shape.threadsY > 1 ? launch.getThreadIds().y : index(0);
   threadLinear = add(mul(ty, index(shape.threadsX)), tx);
   // Batch dimensions: the z workgroup id, innermost dimension fastest.
   for (auto [iv, value] :
@@ -254,86 +272,69 @@ void MatmulTiler::rewrite() {
                  trm::delinearize(rewriter, loc, launch.getBlockIds().z,
                                   batchCounts)))
     outerIvs.map(iv, value);
-  Value rowStart = mul(launch.getBlockIds().y, index(shape.blockRows()));
-  Value colStart = mul(launch.getBlockIds().x, index(shape.blockCols()));
+  rowStart = mul(launch.getBlockIds().y, index(shape.blockRows()));
+  colStart = mul(launch.getBlockIds().x, index(shape.blockCols()));
+}
 
-  // An operand goes through workgroup memory when several invocations read
-  // each of its elements: A when the workgroup is more than one column
-  // wide, B when it is more than one row high. Otherwise each invocation
-  // loads its own elements.
-  Type f32 = rewriter.getF32Type();
-  Value lhsTile, rhsTile;
-  if (shape.threadsX > 1)
-    lhsTile = memref::AllocOp::create(
-        rewriter, loc,
-        trm::workgroupMemRefType({shape.blockRows(), shape.kTile}, f32));
-  if (shape.threadsY > 1)
-    rhsTile = memref::AllocOp::create(
-        rewriter, loc,
-        trm::workgroupMemRefType({shape.kTile, shape.blockCols()}, f32));
-  auto rowOf = [&](int64_t r) {
-    return add(ty, index(r * shape.threadsY));
-  };
-  auto colOf = [&](int64_t c) {
-    return add(tx, index(c * shape.threadsX));
-  };
-
+scf::ForOp MatmulTiler::createKLoop() {
   int64_t accumulators = shape.rows * shape.cols;
   Value init = m.reduction.getInitArgs()[0];
   auto kLoop = scf::ForOp::create(
       rewriter, loc, index(0), index(m.depth), index(shape.kTile),
       SmallVector<Value>(accumulators, init));
-  {
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToStart(kLoop.getBody());
-    Value kStart = kLoop.getInductionVar();
-    if (lhsTile)
-      stage(m.lhs, lhsTile, row, rowStart, k, kStart);
-    if (rhsTile)
-      stage(m.rhs, rhsTile, k, kStart, col, colStart);
-    if (lhsTile || rhsTile)
-      gpu::BarrierOp::create(rewriter, loc);
-    auto step = scf::ForOp::create(rewriter, loc, index(0),
-                                   index(shape.kTile), index(1),
-                                   kLoop.getRegionIterArgs());
-    {
-      OpBuilder::InsertionGuard innerGuard(rewriter);
-      rewriter.setInsertionPointToStart(step.getBody());
-      Value kk = step.getInductionVar();
-      SmallVector<Value> lhsValues, rhsValues, updated;
-      Value kAt = add(kStart, kk);
-      for (int64_t r = 0; r < shape.rows; ++r)
-        lhsValues.push_back(
-            lhsTile ? memref::LoadOp::create(rewriter, loc, lhsTile,
-                                             ValueRange{rowOf(r), kk})
-                          .getResult()
-                    : loadAt(m.lhs, row, add(rowStart, rowOf(r)), k, kAt));
-      for (int64_t c = 0; c < shape.cols; ++c)
-        rhsValues.push_back(
-            rhsTile ? memref::LoadOp::create(rewriter, loc, rhsTile,
-                                             ValueRange{kk, colOf(c)})
-                          .getResult()
-                    : loadAt(m.rhs, k, kAt, col, add(colStart, colOf(c))));
-      for (int64_t r = 0; r < shape.rows; ++r)
-        for (int64_t c = 0; c < shape.cols; ++c) {
-          IRMapping mapping;
-          mapping.map(m.lhs.getResult(), lhsValues[r]);
-          mapping.map(m.rhs.getResult(), rhsValues[c]);
-          mapping.map(m.reduction.getRegionIterArgs()[0],
-                      step.getRegionIterArgs()[r * shape.cols + c]);
-          rewriter.clone(*m.product, mapping);
-          updated.push_back(rewriter.clone(*m.sum, mapping)->getResult(0));
-        }
-      scf::YieldOp::create(rewriter, loc, updated);
-    }
-    // The next slice may only be staged once every invocation is done with
-    // this one.
-    if (lhsTile || rhsTile)
-      gpu::BarrierOp::create(rewriter, loc);
-    scf::YieldOp::create(rewriter, loc, step.getResults());
-  }
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(kLoop.getBody());
+  Value kStart = kLoop.getInductionVar();
+  if (lhsTile)
+    stage(m.lhs, lhsTile, row, rowStart, k, kStart);
+  if (rhsTile)
+    stage(m.rhs, rhsTile, k, kStart, col, colStart);
+  if (lhsTile || rhsTile)
+    gpu::BarrierOp::create(rewriter, loc);
+  auto step = scf::ForOp::create(rewriter, loc, index(0), index(shape.kTile),
+                                 index(1), kLoop.getRegionIterArgs());
+  createKStep(step, kStart);
+  // The next slice may only be staged once every invocation is done with
+  // this one.
+  if (lhsTile || rhsTile)
+    gpu::BarrierOp::create(rewriter, loc);
+  scf::YieldOp::create(rewriter, loc, step.getResults());
+  return kLoop;
+}
 
-  // One epilogue per accumulator, at its row and column.
+void MatmulTiler::createKStep(scf::ForOp step, Value kStart) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(step.getBody());
+  Value kk = step.getInductionVar();
+  SmallVector<Value> lhsValues, rhsValues, updated;
+  Value kAt = add(kStart, kk);
+  for (int64_t r = 0; r < shape.rows; ++r)
+    lhsValues.push_back(
+        lhsTile ? memref::LoadOp::create(rewriter, loc, lhsTile,
+                                         ValueRange{rowOf(r), kk})
+                      .getResult()
+                : loadAt(m.lhs, row, add(rowStart, rowOf(r)), k, kAt));
+  for (int64_t c = 0; c < shape.cols; ++c)
+    rhsValues.push_back(
+        rhsTile ? memref::LoadOp::create(rewriter, loc, rhsTile,
+                                         ValueRange{kk, colOf(c)})
+                      .getResult()
+                : loadAt(m.rhs, k, kAt, col, add(colStart, colOf(c))));
+  for (int64_t r = 0; r < shape.rows; ++r)
+    for (int64_t c = 0; c < shape.cols; ++c) {
+      IRMapping mapping;
+      mapping.map(m.lhs.getResult(), lhsValues[r]);
+      mapping.map(m.rhs.getResult(), rhsValues[c]);
+      mapping.map(m.reduction.getRegionIterArgs()[0],
+                  step.getRegionIterArgs()[r * shape.cols + c]);
+      rewriter.clone(*m.product, mapping);
+      updated.push_back(rewriter.clone(*m.sum, mapping)->getResult(0));
+    }
+  scf::YieldOp::create(rewriter, loc, updated);
+}
+
+void MatmulTiler::createEpilogues(scf::ForOp kLoop) {
+  int64_t rowCount = extentOf(row), colCount = extentOf(col);
   bool ragged = isRagged(row) || isRagged(col);
   for (int64_t r = 0; r < shape.rows; ++r)
     for (int64_t c = 0; c < shape.cols; ++c) {
@@ -354,10 +355,29 @@ void MatmulTiler::rewrite() {
                   kLoop.getResult(r * shape.cols + c));
       for (Operation &op : llvm::make_range(
                std::next(Block::iterator(m.reduction.getOperation())),
-               Block::iterator(loop.getBody()->getTerminator())))
+               Block::iterator(m.loop.getBody()->getTerminator())))
         rewriter.clone(op, mapping);
     }
-  rewriter.eraseOp(loop);
+}
+
+void MatmulTiler::rewrite() {
+  createLaunchAndIndices();
+  // An operand goes through workgroup memory when several invocations read
+  // each of its elements: A when the workgroup is more than one column
+  // wide, B when it is more than one row high. Otherwise each invocation
+  // loads its own elements.
+  Type f32 = rewriter.getF32Type();
+  if (shape.threadsX > 1)
+    lhsTile = memref::AllocOp::create(
+        rewriter, loc,
+        trm::workgroupMemRefType({shape.blockRows(), shape.kTile}, f32));
+  if (shape.threadsY > 1)
+    rhsTile = memref::AllocOp::create(
+        rewriter, loc,
+        trm::workgroupMemRefType({shape.kTile, shape.blockCols()}, f32));
+  scf::ForOp kLoop = createKLoop();
+  createEpilogues(kLoop);
+  rewriter.eraseOp(m.loop);
 }
 
 struct GPUTileMatmulsPass
