@@ -43,10 +43,6 @@ struct TRMConfig {
   int64_t headDim() const { return hiddenSize / numHeads; }
 };
 
-/// SwiGLU intermediate width for a SwiGLU over `width` features:
-/// round_up(round(expansion * width * 2 / 3), 256).
-int64_t swigluIntermediate(double expansion, int64_t width);
-
 /// Parses the reference's all_config.yaml (fields under `arch:`) or a JSON
 /// file with the same field names (either top-level or under "arch").
 /// Errors name the file and the field.
