@@ -2,7 +2,8 @@
 //
 // The `arch` fields of the reference trainer's all_config.yaml that affect
 // inference, plus the data-set sizes (vocab, sequence length, puzzle ids).
-// Field names follow the reference; see ../shared/TRM-SPEC.md.
+// Field names follow the reference trainer's; tools/reference/trm_reference.py
+// (class TRMConfig) reads the same fields for the PyTorch reference model.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TRM_CONFIG_TRMCONFIG_H

@@ -17,7 +17,8 @@
 namespace mlir::trm {
 
 /// SwiGLU intermediate width for a SwiGLU over `width` features:
-/// round_up(round(expansion * width * 2 / 3), 256).
+/// round_up(round(expansion * width * 2 / 3), 256), as the reference
+/// computes it (swiglu_inter in tools/reference/trm_reference.py).
 inline int64_t swigluIntermediate(double expansion, int64_t width) {
   // Python's round() rounds half to even; std::nearbyint does the same in
   // the default rounding mode.
