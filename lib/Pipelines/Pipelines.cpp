@@ -81,7 +81,7 @@ static constexpr const char *kTRMToLLVM =
     /* Matmuls: workgroup tiles with operands staged in shared memory;     \
        the rest: one invocation per element (or per register tile). */      \
     TILE                                                                       \
-    /* 8 rows per invocation: 3-15% faster than 4 on lavapipe. */            \
+    /* 8 rows per invocation: faster than 4 on lavapipe. */                  \
     "trm-gpu-map-parallel-loops{rows-per-invocation=8},"                       \
     "convert-parallel-loops-to-gpu,canonicalize,"                              \
     "cse,trm-gpu-sink-views),"                                                 \
@@ -110,9 +110,10 @@ static constexpr const char *kTRMToLLVM =
 
 // Matmul workgroups for a GPU: 16x8 invocations, 4x4 outputs each, both
 // operands in shared memory (6 KiB). For a CPU driver: 16x1 invocations,
-// 16x16 outputs each; only A is shared. lavapipe, full-size Sudoku step:
-// 7.9 s with the register tiles alone, 10.4 s with a 2-D shape like the
-// GPU one, 2.9 s with this one (docs/VulkanBackend.md).
+// 16x16 outputs each; only A is shared. On lavapipe this shape ran the
+// full-size Sudoku step fastest of those tried, well ahead of the register
+// tiles alone and of a 2-D shape like the GPU one (docs/VulkanBackend.md
+// has the shapes tried and their times).
 #define TILE_FOR_GPU                                                           \
   "trm-gpu-tile-matmuls{threads-x=16 threads-y=8 rows-per-invocation=4 "       \
   "cols-per-invocation=4 k-tile=16},"
