@@ -1,5 +1,6 @@
 //===- TRMConfig.cpp - read all_config.yaml / JSON configurations ---------===//
 #include "trm/Config/TRMConfig.h"
+#include "trm/Dialect/TRM/IR/TRMWidths.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,14 +13,6 @@
 #include <yaml-cpp/yaml.h>
 
 using namespace mlir::trm;
-
-int64_t mlir::trm::swigluIntermediate(double expansion, int64_t width) {
-  // Python's round() rounds half to even; std::nearbyint does the same in
-  // the default rounding mode.
-  int64_t inter =
-      static_cast<int64_t>(std::nearbyint(expansion * width * 2.0 / 3.0));
-  return (inter + 255) / 256 * 256;
-}
 
 namespace {
 /// A number as the configuration would spell it (0.001, not 0.00).

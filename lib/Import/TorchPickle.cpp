@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
@@ -101,42 +102,99 @@ struct Value {
   size_t createdAt = 0; // opcode offset, for messages
 };
 
-struct OpcodeInfo {
-  uint8_t code;
-  const char *name;
+/// Every pickle opcode (protocols 0-5), with the names and byte values of
+/// Python's pickletools. Only the ones a state_dict uses are executed; the
+/// names of the others make error messages readable.
+#define TRM_PICKLE_OPCODES(X)                                                  \
+  X(MARK, '(')                                                                 \
+  X(STOP, '.')                                                                 \
+  X(POP, '0')                                                                  \
+  X(POP_MARK, '1')                                                             \
+  X(DUP, '2')                                                                  \
+  X(FLOAT, 'F')                                                                \
+  X(INT, 'I')                                                                  \
+  X(BININT, 'J')                                                               \
+  X(BININT1, 'K')                                                              \
+  X(LONG, 'L')                                                                 \
+  X(BININT2, 'M')                                                              \
+  X(NONE, 'N')                                                                 \
+  X(PERSID, 'P')                                                               \
+  X(BINPERSID, 'Q')                                                            \
+  X(REDUCE, 'R')                                                               \
+  X(STRING, 'S')                                                               \
+  X(BINSTRING, 'T')                                                            \
+  X(SHORT_BINSTRING, 'U')                                                      \
+  X(UNICODE, 'V')                                                              \
+  X(BINUNICODE, 'X')                                                           \
+  X(APPEND, 'a')                                                               \
+  X(BUILD, 'b')                                                                \
+  X(GLOBAL, 'c')                                                               \
+  X(DICT, 'd')                                                                 \
+  X(EMPTY_DICT, '}')                                                           \
+  X(APPENDS, 'e')                                                              \
+  X(GET, 'g')                                                                  \
+  X(BINGET, 'h')                                                               \
+  X(INST, 'i')                                                                 \
+  X(LONG_BINGET, 'j')                                                          \
+  X(LIST, 'l')                                                                 \
+  X(EMPTY_LIST, ']')                                                           \
+  X(OBJ, 'o')                                                                  \
+  X(PUT, 'p')                                                                  \
+  X(BINPUT, 'q')                                                               \
+  X(LONG_BINPUT, 'r')                                                          \
+  X(SETITEM, 's')                                                              \
+  X(TUPLE, 't')                                                                \
+  X(EMPTY_TUPLE, ')')                                                          \
+  X(SETITEMS, 'u')                                                             \
+  X(BINFLOAT, 'G')                                                             \
+  X(PROTO, 0x80)                                                               \
+  X(NEWOBJ, 0x81)                                                              \
+  X(EXT1, 0x82)                                                                \
+  X(EXT2, 0x83)                                                                \
+  X(EXT4, 0x84)                                                                \
+  X(TUPLE1, 0x85)                                                              \
+  X(TUPLE2, 0x86)                                                              \
+  X(TUPLE3, 0x87)                                                              \
+  X(NEWTRUE, 0x88)                                                             \
+  X(NEWFALSE, 0x89)                                                            \
+  X(LONG1, 0x8a)                                                               \
+  X(LONG4, 0x8b)                                                               \
+  X(BINBYTES, 'B')                                                             \
+  X(SHORT_BINBYTES, 'C')                                                       \
+  X(SHORT_BINUNICODE, 0x8c)                                                    \
+  X(BINUNICODE8, 0x8d)                                                         \
+  X(BINBYTES8, 0x8e)                                                           \
+  X(EMPTY_SET, 0x8f)                                                           \
+  X(ADDITEMS, 0x90)                                                            \
+  X(FROZENSET, 0x91)                                                           \
+  X(NEWOBJ_EX, 0x92)                                                           \
+  X(STACK_GLOBAL, 0x93)                                                        \
+  X(MEMOIZE, 0x94)                                                             \
+  X(FRAME, 0x95)                                                               \
+  X(BYTEARRAY8, 0x96)                                                          \
+  X(NEXT_BUFFER, 0x97)                                                         \
+  X(READONLY_BUFFER, 0x98)
+
+enum class Opcode : uint8_t {
+#define TRM_OPCODE_ENUMERATOR(name, code) name = code,
+  TRM_PICKLE_OPCODES(TRM_OPCODE_ENUMERATOR)
+#undef TRM_OPCODE_ENUMERATOR
 };
 
-const OpcodeInfo kOpcodeNames[] = {
-    {'(', "MARK"},          {'.', "STOP"},           {'0', "POP"},
-    {'1', "POP_MARK"},      {'2', "DUP"},            {'F', "FLOAT"},
-    {'I', "INT"},           {'J', "BININT"},         {'K', "BININT1"},
-    {'L', "LONG"},          {'M', "BININT2"},        {'N', "NONE"},
-    {'P', "PERSID"},        {'Q', "BINPERSID"},      {'R', "REDUCE"},
-    {'S', "STRING"},        {'T', "BINSTRING"},      {'U', "SHORT_BINSTRING"},
-    {'V', "UNICODE"},       {'X', "BINUNICODE"},     {'a', "APPEND"},
-    {'b', "BUILD"},         {'c', "GLOBAL"},         {'d', "DICT"},
-    {'}', "EMPTY_DICT"},    {'e', "APPENDS"},        {'g', "GET"},
-    {'h', "BINGET"},        {'i', "INST"},           {'j', "LONG_BINGET"},
-    {'l', "LIST"},          {']', "EMPTY_LIST"},     {'o', "OBJ"},
-    {'p', "PUT"},           {'q', "BINPUT"},         {'r', "LONG_BINPUT"},
-    {'s', "SETITEM"},       {'t', "TUPLE"},          {')', "EMPTY_TUPLE"},
-    {'u', "SETITEMS"},      {'G', "BINFLOAT"},       {0x80, "PROTO"},
-    {0x81, "NEWOBJ"},       {0x82, "EXT1"},          {0x83, "EXT2"},
-    {0x84, "EXT4"},         {0x85, "TUPLE1"},        {0x86, "TUPLE2"},
-    {0x87, "TUPLE3"},       {0x88, "NEWTRUE"},       {0x89, "NEWFALSE"},
-    {0x8a, "LONG1"},        {0x8b, "LONG4"},         {'B', "BINBYTES"},
-    {'C', "SHORT_BINBYTES"}, {0x8c, "SHORT_BINUNICODE"},
-    {0x8d, "BINUNICODE8"},  {0x8e, "BINBYTES8"},     {0x8f, "EMPTY_SET"},
-    {0x90, "ADDITEMS"},     {0x91, "FROZENSET"},     {0x92, "NEWOBJ_EX"},
-    {0x93, "STACK_GLOBAL"}, {0x94, "MEMOIZE"},       {0x95, "FRAME"},
-    {0x96, "BYTEARRAY8"},   {0x97, "NEXT_BUFFER"},   {0x98, "READONLY_BUFFER"},
-};
+/// The pickletools name of a byte, or null when it is not an opcode.
+const char *opcodeName(uint8_t op) {
+  switch (static_cast<Opcode>(op)) {
+#define TRM_OPCODE_NAME(name, code)                                            \
+  case Opcode::name:                                                           \
+    return #name;
+    TRM_PICKLE_OPCODES(TRM_OPCODE_NAME)
+#undef TRM_OPCODE_NAME
+  }
+  return nullptr;
+}
 
 std::string describeOpcode(uint8_t op) {
-  const char *name = nullptr;
-  for (const OpcodeInfo &info : kOpcodeNames)
-    if (info.code == op)
-      name = info.name;
+  const char *name = opcodeName(op);
   std::string s = llvm::formatv("0x{0:x-2}", static_cast<unsigned>(op)).str();
   if (op >= 0x20 && op < 0x7f)
     s += llvm::formatv(" '{0}'", static_cast<char>(op)).str();
@@ -284,6 +342,15 @@ private:
                                         StringRef what);
   llvm::Expected<std::vector<int64_t>> intTuple(Value *v, StringRef what);
   llvm::Error step(bool &stop);
+  // step's opcodes, by kind.
+  llvm::Error stepControl(Opcode code, bool &stop);
+  llvm::Error stepStackOrMemo(Opcode code);
+  llvm::Error stepNumber(Opcode code);
+  llvm::Error stepString(Opcode code);
+  llvm::Error stepNewContainer(Opcode code);
+  llvm::Error stepFillContainer(Opcode code);
+  llvm::Error stepObject(Opcode code);
+  llvm::Error stepPersistentId();
 };
 
 llvm::Error Unpickler::pushLong(StringRef bytes) {
@@ -496,8 +563,72 @@ llvm::Expected<Value *> Unpickler::call(Value *callable, Value *args) {
 llvm::Error Unpickler::step(bool &stop) {
   opStart = pos;
   op = data[pos++];
-  switch (op) {
-  case 0x80: { // PROTO
+  Opcode code = static_cast<Opcode>(op);
+  switch (code) {
+  case Opcode::PROTO:
+  case Opcode::FRAME:
+  case Opcode::STOP:
+    return stepControl(code, stop);
+  case Opcode::MARK:
+  case Opcode::POP:
+  case Opcode::POP_MARK:
+  case Opcode::DUP:
+  case Opcode::BINPUT:
+  case Opcode::LONG_BINPUT:
+  case Opcode::MEMOIZE:
+  case Opcode::BINGET:
+  case Opcode::LONG_BINGET:
+    return stepStackOrMemo(code);
+  case Opcode::NONE:
+  case Opcode::NEWTRUE:
+  case Opcode::NEWFALSE:
+  case Opcode::BININT:
+  case Opcode::BININT1:
+  case Opcode::BININT2:
+  case Opcode::LONG1:
+  case Opcode::LONG4:
+  case Opcode::BINFLOAT:
+    return stepNumber(code);
+  case Opcode::BINUNICODE:
+  case Opcode::SHORT_BINUNICODE:
+  case Opcode::BINUNICODE8:
+  case Opcode::BINSTRING:
+  case Opcode::SHORT_BINSTRING:
+  case Opcode::BINBYTES:
+  case Opcode::SHORT_BINBYTES:
+  case Opcode::BINBYTES8:
+    return stepString(code);
+  case Opcode::EMPTY_DICT:
+  case Opcode::EMPTY_LIST:
+  case Opcode::EMPTY_TUPLE:
+  case Opcode::TUPLE:
+  case Opcode::TUPLE1:
+  case Opcode::TUPLE2:
+  case Opcode::TUPLE3:
+  case Opcode::LIST:
+  case Opcode::DICT:
+    return stepNewContainer(code);
+  case Opcode::APPEND:
+  case Opcode::APPENDS:
+  case Opcode::SETITEM:
+  case Opcode::SETITEMS:
+    return stepFillContainer(code);
+  case Opcode::GLOBAL:
+  case Opcode::STACK_GLOBAL:
+  case Opcode::REDUCE:
+  case Opcode::NEWOBJ:
+  case Opcode::BUILD:
+    return stepObject(code);
+  case Opcode::BINPERSID:
+    return stepPersistentId();
+  default:
+    return error("not supported (only the opcodes a state_dict uses are)");
+  }
+}
+
+llvm::Error Unpickler::stepControl(Opcode code, bool &stop) {
+  switch (code) {
+  case Opcode::PROTO: {
     auto v = readLE(1);
     if (!v)
       return v.takeError();
@@ -505,76 +636,97 @@ llvm::Error Unpickler::step(bool &stop) {
       return error(llvm::formatv("unsupported protocol {0}", *v));
     return llvm::Error::success();
   }
-  case 0x95: { // FRAME: framing is only a hint for buffered readers.
+  case Opcode::FRAME: { // Framing is only a hint for buffered readers.
     auto n = readLE(8);
     if (!n)
       return n.takeError();
     return need(*n);
   }
-  case '.': { // STOP
+  case Opcode::STOP:
     stop = true;
     return llvm::Error::success();
+  default:
+    llvm_unreachable("not a control opcode");
   }
-  case '(': // MARK
+}
+
+llvm::Error Unpickler::stepStackOrMemo(Opcode code) {
+  switch (code) {
+  case Opcode::MARK:
     marks.push_back(stack.size());
     return llvm::Error::success();
-  case '0': { // POP
+  case Opcode::POP:
     if (!marks.empty() && marks.back() == stack.size()) {
       marks.pop_back(); // Python's POP discards a mark on top as well.
       return llvm::Error::success();
     }
     return pop().takeError();
-  }
-  case '1': // POP_MARK
+  case Opcode::POP_MARK:
     return popMark().takeError();
-  case '2': { // DUP
+  case Opcode::DUP: {
     auto t = top();
     if (!t)
       return t.takeError();
     stack.push_back(*t);
     return llvm::Error::success();
   }
-  case 'N':
+  case Opcode::MEMOIZE:
+    return memoPut(memo.size());
+  case Opcode::BINPUT:
+  case Opcode::LONG_BINPUT:
+  case Opcode::BINGET:
+  case Opcode::LONG_BINGET: {
+    bool wide = code == Opcode::LONG_BINPUT || code == Opcode::LONG_BINGET;
+    auto idx = readLE(wide ? 4 : 1);
+    if (!idx)
+      return idx.takeError();
+    if (code == Opcode::BINPUT || code == Opcode::LONG_BINPUT)
+      return memoPut(*idx);
+    return memoGet(*idx);
+  }
+  default:
+    llvm_unreachable("not a stack or memo opcode");
+  }
+}
+
+llvm::Error Unpickler::stepNumber(Opcode code) {
+  switch (code) {
+  case Opcode::NONE:
     stack.push_back(make(Kind::None));
     return llvm::Error::success();
-  case 0x88: // NEWTRUE
-  case 0x89: { // NEWFALSE
+  case Opcode::NEWTRUE:
+  case Opcode::NEWFALSE: {
     Value *v = make(Kind::Bool);
-    v->i = op == 0x88;
+    v->i = code == Opcode::NEWTRUE;
     stack.push_back(v);
     return llvm::Error::success();
   }
-  case 'J': { // BININT
+  case Opcode::BININT: {
     auto v = readLE(4);
     if (!v)
       return v.takeError();
     return pushInt(static_cast<int32_t>(static_cast<uint32_t>(*v)));
   }
-  case 'K': { // BININT1
-    auto v = readLE(1);
+  case Opcode::BININT1:
+  case Opcode::BININT2: {
+    auto v = readLE(code == Opcode::BININT1 ? 1 : 2);
     if (!v)
       return v.takeError();
     return pushInt(static_cast<int64_t>(*v));
   }
-  case 'M': { // BININT2
-    auto v = readLE(2);
-    if (!v)
-      return v.takeError();
-    return pushInt(static_cast<int64_t>(*v));
-  }
-  case 0x8a:   // LONG1
-  case 0x8b: { // LONG4
-    auto n = readLE(op == 0x8a ? 1 : 4);
+  case Opcode::LONG1:
+  case Opcode::LONG4: {
+    auto n = readLE(code == Opcode::LONG1 ? 1 : 4);
     if (!n)
       return n.takeError();
-    if (op == 0x8b && static_cast<int32_t>(*n) < 0)
+    if (code == Opcode::LONG4 && static_cast<int32_t>(*n) < 0)
       return error("negative length");
     auto bytes = readBytes(*n);
     if (!bytes)
       return bytes.takeError();
     return pushLong(*bytes);
   }
-  case 'G': { // BINFLOAT (big-endian)
+  case Opcode::BINFLOAT: { // Big-endian.
     auto bytes = readBytes(8);
     if (!bytes)
       return bytes.takeError();
@@ -584,50 +736,47 @@ llvm::Error Unpickler::step(bool &stop) {
     stack.push_back(v);
     return llvm::Error::success();
   }
-  case 'X':    // BINUNICODE
-  case 0x8c:   // SHORT_BINUNICODE
-  case 0x8d:   // BINUNICODE8
-  case 'T':    // BINSTRING
-  case 'U':    // SHORT_BINSTRING
-  case 'B':    // BINBYTES
-  case 'C':    // SHORT_BINBYTES
-  case 0x8e: { // BINBYTES8
-    unsigned width = (op == 0x8c || op == 'U' || op == 'C') ? 1
-                     : (op == 0x8d || op == 0x8e)          ? 8
-                                                           : 4;
-    auto n = readLE(width);
-    if (!n)
-      return n.takeError();
-    if (op == 'T' && static_cast<int32_t>(*n) < 0)
-      return error("negative length");
-    auto bytes = readBytes(*n);
-    if (!bytes)
-      return bytes.takeError();
-    bool isBytes = op == 'B' || op == 'C' || op == 0x8e;
-    return pushString(*bytes, isBytes ? Kind::Bytes : Kind::Str);
+  default:
+    llvm_unreachable("not a number opcode");
   }
-  case '}': // EMPTY_DICT
+}
+
+llvm::Error Unpickler::stepString(Opcode code) {
+  // A length prefix of 1, 4 or 8 bytes, then the bytes.
+  unsigned width = 4;
+  if (code == Opcode::SHORT_BINUNICODE || code == Opcode::SHORT_BINSTRING ||
+      code == Opcode::SHORT_BINBYTES)
+    width = 1;
+  else if (code == Opcode::BINUNICODE8 || code == Opcode::BINBYTES8)
+    width = 8;
+  auto n = readLE(width);
+  if (!n)
+    return n.takeError();
+  if (code == Opcode::BINSTRING && static_cast<int32_t>(*n) < 0)
+    return error("negative length");
+  auto bytes = readBytes(*n);
+  if (!bytes)
+    return bytes.takeError();
+  bool isBytes = code == Opcode::BINBYTES || code == Opcode::SHORT_BINBYTES ||
+                 code == Opcode::BINBYTES8;
+  return pushString(*bytes, isBytes ? Kind::Bytes : Kind::Str);
+}
+
+llvm::Error Unpickler::stepNewContainer(Opcode code) {
+  switch (code) {
+  case Opcode::EMPTY_DICT:
     stack.push_back(make(Kind::Dict));
     return llvm::Error::success();
-  case ']': // EMPTY_LIST
+  case Opcode::EMPTY_LIST:
     stack.push_back(make(Kind::List));
     return llvm::Error::success();
-  case ')': // EMPTY_TUPLE
+  case Opcode::EMPTY_TUPLE:
     stack.push_back(make(Kind::Tuple));
     return llvm::Error::success();
-  case 't': { // TUPLE
-    auto items = popMark();
-    if (!items)
-      return items.takeError();
-    Value *v = make(Kind::Tuple);
-    v->items = std::move(*items);
-    stack.push_back(v);
-    return llvm::Error::success();
-  }
-  case 0x85:   // TUPLE1
-  case 0x86:   // TUPLE2
-  case 0x87: { // TUPLE3
-    size_t n = op - 0x84;
+  case Opcode::TUPLE1:
+  case Opcode::TUPLE2:
+  case Opcode::TUPLE3: {
+    size_t n = op - static_cast<uint8_t>(Opcode::TUPLE1) + 1;
     Value *v = make(Kind::Tuple);
     v->items.resize(n);
     for (size_t k = 0; k < n; ++k) {
@@ -639,13 +788,16 @@ llvm::Error Unpickler::step(bool &stop) {
     stack.push_back(v);
     return llvm::Error::success();
   }
-  case 'l':   // LIST
-  case 'd': { // DICT
+  case Opcode::TUPLE:
+  case Opcode::LIST:
+  case Opcode::DICT: {
     auto items = popMark();
     if (!items)
       return items.takeError();
-    Value *v = make(op == 'l' ? Kind::List : Kind::Dict);
-    if (op == 'l') {
+    Value *v = make(code == Opcode::TUPLE  ? Kind::Tuple
+                    : code == Opcode::LIST ? Kind::List
+                                           : Kind::Dict);
+    if (code != Opcode::DICT) {
       v->items = std::move(*items);
     } else {
       if (items->size() % 2)
@@ -656,65 +808,52 @@ llvm::Error Unpickler::step(bool &stop) {
     stack.push_back(v);
     return llvm::Error::success();
   }
-  case 'a': { // APPEND
-    auto item = pop();
-    if (!item)
-      return item.takeError();
-    auto list = top();
-    if (!list)
-      return list.takeError();
-    if ((*list)->kind != Kind::List)
-      return error("APPEND target is a " + kindName((*list)->kind) +
-                   ", not a list");
-    (*list)->items.push_back(*item);
-    return llvm::Error::success();
+  default:
+    llvm_unreachable("not a container opcode");
   }
-  case 'e': { // APPENDS
-    auto items = popMark();
-    if (!items)
-      return items.takeError();
-    auto list = top();
-    if (!list)
-      return list.takeError();
-    if ((*list)->kind != Kind::List)
-      return error("APPENDS target is a " + kindName((*list)->kind) +
-                   ", not a list");
-    (*list)->items.insert((*list)->items.end(), items->begin(), items->end());
-    return llvm::Error::success();
-  }
-  case 's': { // SETITEM
-    auto value = pop();
-    if (!value)
-      return value.takeError();
-    auto key = pop();
-    if (!key)
-      return key.takeError();
-    auto dict = top();
-    if (!dict)
-      return dict.takeError();
-    if ((*dict)->kind != Kind::Dict)
-      return error("SETITEM target is a " + kindName((*dict)->kind) +
-                   ", not a dict");
-    (*dict)->entries.push_back({*key, *value});
-    return llvm::Error::success();
-  }
-  case 'u': { // SETITEMS
-    auto items = popMark();
-    if (!items)
-      return items.takeError();
-    if (items->size() % 2)
+}
+
+llvm::Error Unpickler::stepFillContainer(Opcode code) {
+  // The new items: one (APPEND), a key and a value (SETITEM), or all above
+  // the topmost mark (APPENDS, SETITEMS).
+  std::vector<Value *> items;
+  if (code == Opcode::APPENDS || code == Opcode::SETITEMS) {
+    auto marked = popMark();
+    if (!marked)
+      return marked.takeError();
+    items = std::move(*marked);
+    if (code == Opcode::SETITEMS && items.size() % 2)
       return error("odd number of items for SETITEMS");
-    auto dict = top();
-    if (!dict)
-      return dict.takeError();
-    if ((*dict)->kind != Kind::Dict)
-      return error("SETITEMS target is a " + kindName((*dict)->kind) +
-                   ", not a dict");
-    for (size_t k = 0; k < items->size(); k += 2)
-      (*dict)->entries.push_back({(*items)[k], (*items)[k + 1]});
+  } else {
+    items.resize(code == Opcode::SETITEM ? 2 : 1);
+    for (size_t k = items.size(); k-- > 0;) {
+      auto item = pop();
+      if (!item)
+        return item.takeError();
+      items[k] = *item;
+    }
+  }
+  auto target = top();
+  if (!target)
+    return target.takeError();
+  Value *t = *target;
+  bool toList = code == Opcode::APPEND || code == Opcode::APPENDS;
+  if (t->kind != (toList ? Kind::List : Kind::Dict))
+    return error(llvm::Twine(opcodeName(op)) + " target is a " +
+                 kindName(t->kind) +
+                 (toList ? ", not a list" : ", not a dict"));
+  if (toList) {
+    t->items.insert(t->items.end(), items.begin(), items.end());
     return llvm::Error::success();
   }
-  case 'c': { // GLOBAL
+  for (size_t k = 0; k < items.size(); k += 2)
+    t->entries.push_back({items[k], items[k + 1]});
+  return llvm::Error::success();
+}
+
+llvm::Error Unpickler::stepObject(Opcode code) {
+  switch (code) {
+  case Opcode::GLOBAL: {
     auto module = readLine();
     if (!module)
       return module.takeError();
@@ -723,7 +862,7 @@ llvm::Error Unpickler::step(bool &stop) {
       return name.takeError();
     return pushGlobal(*module, *name);
   }
-  case 0x93: { // STACK_GLOBAL
+  case Opcode::STACK_GLOBAL: {
     auto name = pop();
     if (!name)
       return name.takeError();
@@ -734,7 +873,7 @@ llvm::Error Unpickler::step(bool &stop) {
       return error("module and name must be strings");
     return pushGlobal((*module)->s, (*name)->s);
   }
-  case 'R': { // REDUCE
+  case Opcode::REDUCE: {
     auto args = pop();
     if (!args)
       return args.takeError();
@@ -747,7 +886,7 @@ llvm::Error Unpickler::step(bool &stop) {
     stack.push_back(*result);
     return llvm::Error::success();
   }
-  case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
+  case Opcode::NEWOBJ: { // cls.__new__(cls, *args)
     auto args = pop();
     if (!args)
       return args.takeError();
@@ -760,7 +899,7 @@ llvm::Error Unpickler::step(bool &stop) {
     stack.push_back(make(Kind::Dict));
     return llvm::Error::success();
   }
-  case 'b': { // BUILD
+  case Opcode::BUILD: {
     auto state = pop();
     if (!state)
       return state.takeError();
@@ -772,45 +911,20 @@ llvm::Error Unpickler::step(bool &stop) {
       return error("BUILD target is a " + kindName((*target)->kind));
     return llvm::Error::success();
   }
-  case 'Q': { // BINPERSID
-    auto pid = pop();
-    if (!pid)
-      return pid.takeError();
-    auto storage = persistentLoad(*pid);
-    if (!storage)
-      return storage.takeError();
-    stack.push_back(*storage);
-    return llvm::Error::success();
-  }
-  case 'q': { // BINPUT
-    auto idx = readLE(1);
-    if (!idx)
-      return idx.takeError();
-    return memoPut(*idx);
-  }
-  case 'r': { // LONG_BINPUT
-    auto idx = readLE(4);
-    if (!idx)
-      return idx.takeError();
-    return memoPut(*idx);
-  }
-  case 0x94: // MEMOIZE
-    return memoPut(memo.size());
-  case 'h': { // BINGET
-    auto idx = readLE(1);
-    if (!idx)
-      return idx.takeError();
-    return memoGet(*idx);
-  }
-  case 'j': { // LONG_BINGET
-    auto idx = readLE(4);
-    if (!idx)
-      return idx.takeError();
-    return memoGet(*idx);
-  }
   default:
-    return error("not supported (only the opcodes a state_dict uses are)");
+    llvm_unreachable("not a global, call or build opcode");
   }
+}
+
+llvm::Error Unpickler::stepPersistentId() { // BINPERSID
+  auto pid = pop();
+  if (!pid)
+    return pid.takeError();
+  auto storage = persistentLoad(*pid);
+  if (!storage)
+    return storage.takeError();
+  stack.push_back(*storage);
+  return llvm::Error::success();
 }
 
 llvm::Expected<Value *> Unpickler::run() {

@@ -2,7 +2,8 @@
 //
 // The `arch` fields of the reference trainer's all_config.yaml that affect
 // inference, plus the data-set sizes (vocab, sequence length, puzzle ids).
-// Field names follow the reference; see ../shared/TRM-SPEC.md.
+// Field names follow the reference trainer's; tools/reference/trm_reference.py
+// (class TRMConfig) reads the same fields for the PyTorch reference model.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TRM_CONFIG_TRMCONFIG_H
@@ -42,10 +43,6 @@ struct TRMConfig {
   int64_t totalLen() const { return seqLen + puzzleEmbLen; }
   int64_t headDim() const { return hiddenSize / numHeads; }
 };
-
-/// SwiGLU intermediate width for a SwiGLU over `width` features:
-/// round_up(round(expansion * width * 2 / 3), 256).
-int64_t swigluIntermediate(double expansion, int64_t width);
 
 /// Parses the reference's all_config.yaml (fields under `arch:`) or a JSON
 /// file with the same field names (either top-level or under "arch").

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Dialect/TRM/IR/TRMOps.h"
-#include "trm/Config/TRMConfig.h"
+#include "trm/Dialect/TRM/IR/TRMWidths.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
