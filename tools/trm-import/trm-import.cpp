@@ -3,7 +3,7 @@
 //   trm-import --config all_config.yaml [--dataset-json dataset.json]
 //              [--checkpoint step_N | model.safetensors]
 //              [--weights-out weights.safetensors] [--batch N]
-//              [--halting fixed|q_halt] [--seq-len S] -o model.mlir
+//              [--halting fixed|q_halt|q] [--seq-len S] -o model.mlir
 //
 // Builds the trm module a configuration describes. With a checkpoint it also
 // validates the checkpoint against the configuration (keys, shapes, dtypes),
@@ -21,6 +21,7 @@
 #include "trm/Config/TRMConfig.h"
 #include "trm/Import/AtomicFile.h"
 #include "trm/Support/OutOfMemory.h"
+#include "trm/Support/Version.h"
 #include "trm/Import/Safetensors.h"
 #include "trm/Import/WeightImport.h"
 #include "llvm/Support/CommandLine.h"
@@ -32,42 +33,45 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory inputsCategory("Configuration and checkpoint");
+static cl::OptionCategory outputsCategory("Module and weights");
+
 static cl::opt<std::string> configPath(
-    "config", cl::desc("all_config.yaml of the reference trainer, or JSON "
+    "config", cl::cat(inputsCategory), cl::desc("all_config.yaml of the reference trainer, or JSON "
                        "with the same field names"),
     cl::value_desc("file"), cl::Required);
 static cl::opt<std::string> datasetJsonPath(
-    "dataset-json",
+    "dataset-json", cl::cat(inputsCategory),
     cl::desc("dataset.json of the reference data set (vocab_size, seq_len, "
              "num_puzzle_identifiers)"),
     cl::value_desc("file"));
 static cl::opt<std::string> checkpointPath(
-    "checkpoint",
+    "checkpoint", cl::cat(inputsCategory),
     cl::desc("torch.save state_dict archive (step_N) or .safetensors file to "
              "validate against the configuration"),
     cl::value_desc("file"));
 static cl::opt<std::string> weightsOutPath(
-    "weights-out",
+    "weights-out", cl::cat(outputsCategory),
     cl::desc("Write the checkpoint's weights as f32 safetensors with canonical "
              "keys (needs --checkpoint)"),
     cl::value_desc("file"));
-static cl::opt<std::string> outputPath("o", cl::desc("Output trm module"),
+static cl::opt<std::string> outputPath("o", cl::cat(outputsCategory), cl::desc("Output trm module"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::opt<int64_t>
-    batch("batch",
+    batch("batch", cl::cat(outputsCategory),
           cl::desc("Largest batch the model runs at once (default 8); any "
                    "number of samples runs, in batches of at most this many, "
                    "with work proportional to the samples"),
           cl::init(trm::ModelBuildOptions::kDefaultMaxBatch));
 static cl::opt<std::string>
-    halting("halting", cl::desc("Halting policy: fixed | q_halt"),
+    halting("halting", cl::cat(outputsCategory), cl::desc("Halting policy: fixed | q_halt (or q)"),
             cl::init("fixed"));
-static cl::opt<int64_t> seqLen("seq-len", cl::desc("Override seq_len"),
+static cl::opt<int64_t> seqLen("seq-len", cl::cat(inputsCategory), cl::desc("Override seq_len"),
                                cl::init(0));
-static cl::opt<int64_t> vocabSize("vocab-size", cl::desc("Override vocab_size"),
+static cl::opt<int64_t> vocabSize("vocab-size", cl::cat(inputsCategory), cl::desc("Override vocab_size"),
                                   cl::init(0));
 static cl::opt<int64_t>
-    numPuzzleIds("num-puzzle-identifiers",
+    numPuzzleIds("num-puzzle-identifiers", cl::cat(inputsCategory),
                  cl::desc("Override num_puzzle_identifiers"), cl::init(0));
 
 static int fail(llvm::Error err) {
@@ -90,10 +94,10 @@ static bool sameFile(llvm::StringRef a, llvm::StringRef b) {
 /// The command line, checked before anything is read.
 static llvm::Expected<trm::HaltingPolicy> checkArguments() {
   std::optional<trm::HaltingPolicy> policy =
-      trm::symbolizeHaltingPolicy(halting);
+      trm::parseHaltingPolicyName(halting);
   if (!policy)
-    return usageError("--halting: unknown policy '" + halting +
-                      "' (fixed or q_halt)");
+    return usageError("--halting: unknown policy '" + halting + "' (" +
+                      trm::kHaltingPolicyNames + ")");
   if (batch < 1)
     return usageError("--batch must be positive");
   if (seqLen < 0 || vocabSize < 0 || numPuzzleIds < 0)
@@ -187,7 +191,14 @@ int main(int argc, char **argv) {
   trm::installOutOfMemoryHandlers("trm-import");
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "TRM importer\n");
+  cl::HideUnrelatedOptions({&inputsCategory, &outputsCategory});
+  cl::SetVersionPrinter(trm::printVersion);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "trm-import: a TRM configuration (and checkpoint) to a trm module\n\n"
+      "  trm-import --config all_config.yaml --dataset-json dataset.json \\\n"
+      "             --checkpoint step_N --weights-out w.safetensors -o m.mlir\n\n"
+      "--help-hidden also lists LLVM's and MLIR's options.\n");
 
   auto policy = checkArguments();
   if (!policy)

@@ -6,6 +6,7 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 
@@ -18,7 +19,12 @@ static constexpr const char *kArrayNames[] = {
 llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
                                             int64_t count, int64_t seqLen) {
   RunOutputs outputs;
+  // Like --output-dir, the folders of the trace and the pictures are made.
   auto add = [&](const std::string &path) -> llvm::Expected<llvm::raw_ostream *> {
+    llvm::StringRef parent = llvm::sys::path::parent_path(path);
+    if (!parent.empty())
+      if (std::error_code ec = llvm::sys::fs::create_directories(parent))
+        return llvm::createStringError(parent + ": " + ec.message());
     auto os = outputs.files.add(path);
     if (!os)
       return os.takeError();

@@ -1,7 +1,7 @@
 //===- trm-run.cpp - compile and run a trm model --------------------------===//
 //
 //   trm-run MODEL.mlir --device cpu --weights W.safetensors
-//           --input tokens.npy [--puzzle-ids ids.npy] [--halting fixed|q]
+//           --input tokens.npy [--puzzle-ids ids.npy] [--halting fixed|q_halt]
 //           [--output-dir DIR] [--trace FILE]
 //
 // Compiles the trm module with the trm-to-llvm pipeline (the pass-manager
@@ -11,10 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
+#include "trm/Dialect/TRM/IR/TRMOps.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "RunOutputs.h"
 #include "trm/Import/AtomicFile.h"
 #include "trm/Support/OutOfMemory.h"
+#include "trm/Support/Version.h"
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/ArtifactFile.h"
 #include "trm/Runtime/CpuExecutable.h"
@@ -45,73 +47,79 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> modelPath(cl::Positional,
+static cl::OptionCategory inputsCategory("Model and inputs");
+static cl::OptionCategory executionCategory("Execution");
+static cl::OptionCategory outputsCategory("Outputs");
+static cl::OptionCategory vulkanCategory("Vulkan");
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::cat(inputsCategory),
                                       cl::desc("<trm module .mlir>"));
-static cl::opt<std::string> device("device", cl::desc("cpu | vulkan"),
+static cl::opt<std::string> device("device", cl::cat(executionCategory), cl::desc("cpu | vulkan (default cpu)"),
                                    cl::init("cpu"));
 static cl::opt<int> vulkanDevice(
-    "vulkan-device", cl::desc("index of the Vulkan device (--list-devices)"),
+    "vulkan-device", cl::cat(vulkanCategory),
+    cl::desc("index of the Vulkan device (--list-devices; default 0)"),
     cl::init(0));
 static cl::opt<bool> vulkanValidation(
-    "vulkan-validation",
+    "vulkan-validation", cl::cat(vulkanCategory),
     cl::desc("enable VK_LAYER_KHRONOS_validation and fail on any message "
              "(also TRM_VULKAN_VALIDATION=1)"));
 static cl::opt<bool> vulkanF16(
-    "vulkan-f16",
+    "vulkan-f16", cl::cat(vulkanCategory),
     cl::desc("Vulkan kernels compute in f16 (products and element-wise math; "
              "sums accumulate in f32); needs a device with shaderFloat16"));
 static cl::opt<std::string> vulkanDeviceKind(
-    "vulkan-device-kind",
+    "vulkan-device-kind", cl::cat(vulkanCategory),
     cl::desc("shape the matmul kernels for a 'gpu' or for a 'cpu' Vulkan "
              "driver such as lavapipe; 'auto' (default) takes the device's "
              "type, and means gpu with --compile-only"),
     cl::init("auto"));
 static cl::opt<bool> vulkanProfile(
-    "vulkan-profile",
+    "vulkan-profile", cl::cat(vulkanCategory),
     cl::desc("time every kernel dispatch alone and print the slowest "
              "kernels (serialises the device: for finding hot spots only)"));
 static cl::opt<bool> listDevices(
-    "list-devices", cl::desc("list the Vulkan devices (and the CPU) and exit"));
+    "list-devices", cl::cat(executionCategory), cl::desc("list the Vulkan devices (and the CPU) and exit"));
 static cl::opt<std::string> weightsPath(
-    "weights", cl::desc("weights: safetensors or a torch.save checkpoint"));
-static cl::opt<std::string> inputPath("input",
+    "weights", cl::cat(inputsCategory), cl::desc("weights: safetensors or a torch.save checkpoint"));
+static cl::opt<std::string> inputPath("input", cl::cat(inputsCategory),
                                       cl::desc("tokens .npy, int [N, S]"));
 static cl::opt<std::string>
-    puzzleIdsPath("puzzle-ids", cl::desc("puzzle identifiers .npy, int [N]"));
-static cl::opt<std::string> halting("halting",
-                                    cl::desc("fixed (all steps) | q (early "
-                                             "exit when q_halt > 0)"),
-                                    cl::init("fixed"));
-static cl::opt<std::string> outputDir("output-dir",
+    puzzleIdsPath("puzzle-ids", cl::cat(inputsCategory), cl::desc("puzzle identifiers .npy, int [N]"));
+static cl::opt<std::string> halting(
+    "halting", cl::cat(executionCategory),
+    cl::desc("fixed (all steps) | q_halt, or q (a sample stops after the "
+             "first step with q_halt > 0); default: the module's own policy"));
+static cl::opt<std::string> outputDir("output-dir", cl::cat(outputsCategory),
                                       cl::desc("directory for result .npy"));
-static cl::opt<std::string> tracePath("trace",
+static cl::opt<std::string> tracePath("trace", cl::cat(outputsCategory),
                                       cl::desc("write the per-step trace"));
 static cl::opt<std::string> traceSvgPrefix(
-    "trace-svg",
+    "trace-svg", cl::cat(outputsCategory),
     cl::desc("render each sample's reasoning trace (square grids) as "
              "PREFIX<i>.svg, for the first --trace-svg-samples samples"));
-static cl::opt<int64_t> traceSvgSamples("trace-svg-samples",
-                                        cl::desc("samples to render"),
+static cl::opt<int64_t> traceSvgSamples("trace-svg-samples", cl::cat(outputsCategory),
+                                        cl::desc("samples to render (default 5)"),
                                         cl::init(5));
 static cl::opt<bool> compileOnly(
-    "compile-only",
+    "compile-only", cl::cat(executionCategory),
     cl::desc("lower the model for the device and write a compiled artifact "
              "to -o; later runs load it without recompiling"));
-static cl::opt<std::string> artifactOut("o", cl::desc("artifact output file"),
+static cl::opt<std::string> artifactOut("o", cl::cat(executionCategory), cl::desc("artifact output file"),
                                         cl::value_desc("file"));
-static cl::opt<std::string> entry("entry", cl::desc("entry function"),
+static cl::opt<std::string> entry("entry", cl::cat(inputsCategory), cl::desc("entry function (default trm_main)"),
                                   cl::init("trm_main"));
 static cl::list<std::string> sudokus(
-    "sudoku",
+    "sudoku", cl::cat(inputsCategory),
     cl::desc("a Sudoku as a row-major string of 16, 36 or 81 cells, digits "
              "1-9 and '.' or '0' for blanks (instead of --input); repeatable"));
 static cl::opt<std::string> labelsPath(
-    "labels", cl::desc("expected answers .npy [N, S]: report exact solves"));
+    "labels", cl::cat(inputsCategory), cl::desc("expected answers .npy [N, S]: report exact solves"));
 static cl::opt<int64_t> firstSamples(
-    "first", cl::desc("run only the first N samples of the input (and of "
+    "first", cl::cat(inputsCategory), cl::desc("run only the first N samples of the input (and of "
                       "--puzzle-ids and --labels)"),
     cl::init(0));
-static cl::opt<bool> printGrids("print-grids",
+static cl::opt<bool> printGrids("print-grids", cl::cat(outputsCategory),
                                 cl::desc("print puzzles and answers as grids "
                                          "(square seq_len)"));
 
@@ -136,7 +144,10 @@ llvm::Expected<trm::IntArray> parseSudokus(llvm::ArrayRef<std::string> texts) {
         array.values.push_back(c - '0' + 1);
       else
         return llvm::createStringError(
-            std::string("--sudoku: invalid cell '") + c + "' in '" + text + "'");
+            std::string("--sudoku: invalid cell '") + c + "' in '" + text +
+            "': a " + std::to_string(side) + "x" + std::to_string(side) +
+            " grid has digits 1-" + std::to_string(side) +
+            " and '.' or '0' for blanks");
     }
     array.shape = {int64_t(array.shape.empty() ? 1 : array.shape[0] + 1),
                    int64_t(text.size())};
@@ -253,11 +264,24 @@ int main(int argc, char **argv) {
   trm::installOutOfMemoryHandlers("trm-run");
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
-  registerPassManagerCLOptions();
-  // So that --mlir-print-ir-after=<pass> and its kind can name any pass.
+  // Before the pass-manager options, whose parsers list the registered
+  // passes: --mlir-print-ir-after=<pass> and its kind can name any pass.
   trm::registerTRMPasses();
+  registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "trm-run: compile and run a TRM\n");
+  // --help shows trm-run's own options; --help-hidden also LLVM's and the
+  // MLIR pass-manager flags, which work all the same.
+  cl::HideUnrelatedOptions({&inputsCategory, &executionCategory,
+                            &outputsCategory, &vulkanCategory});
+  cl::SetVersionPrinter(trm::printVersion);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "trm-run: compile and run a Tiny Recursive Model on the CPU or Vulkan\n\n"
+      "  trm-run MODEL.mlir --weights W --input tokens.npy [--device vulkan]\n"
+      "  trm-run MODEL.mlir --compile-only -o model.trmc   (then run "
+      "model.trmc)\n\n"
+      "--help-hidden also lists the MLIR pass-manager flags "
+      "(--mlir-print-ir-after=<pass>, --mlir-timing) and LLVM's options.\n");
 
   const char *validationEnv = std::getenv("TRM_VULKAN_VALIDATION");
   const bool validation =
@@ -285,15 +309,27 @@ int main(int argc, char **argv) {
   if (device != "cpu" && device != "vulkan")
     return fail(error("--device: unknown device '" + device +
                       "' (cpu or vulkan)"));
-  std::string policy = halting == "q" ? "q_halt" : halting.getValue();
-  if (policy != "fixed" && policy != "q_halt")
-    return fail(error("--halting: unknown policy '" + halting +
-                      "' (fixed or q)"));
+  // The policy asked for; without --halting, the module's own (below).
+  std::string policy;
+  if (!halting.empty()) {
+    std::optional<trm::HaltingPolicy> parsed =
+        trm::parseHaltingPolicyName(halting);
+    if (!parsed)
+      return fail(error("--halting: unknown policy '" + halting + "' (" +
+                        trm::kHaltingPolicyNames + ")"));
+    policy = trm::stringifyHaltingPolicy(*parsed).str();
+  }
   if (compileOnly && artifactOut.empty())
     return fail(error("--compile-only needs -o <artifact>"));
-  if (!compileOnly &&
-      (weightsPath.empty() || (inputPath.empty() == sudokus.empty())))
-    return fail(error("--weights and one of --input or --sudoku are required"));
+  if (!compileOnly && weightsPath.empty())
+    return fail(error("--weights is required"));
+  if (!compileOnly && inputPath.empty() && sudokus.empty())
+    return fail(error("one of --input or --sudoku is required"));
+  if (!inputPath.empty() && !sudokus.empty())
+    return fail(error("--input and --sudoku both give the samples: use one"));
+  if (firstSamples.getNumOccurrences() && firstSamples < 1)
+    return fail(error(llvm::formatv("--first must be at least 1, got {0}",
+                                    firstSamples.getValue())));
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -336,7 +372,7 @@ int main(int argc, char **argv) {
     return fail(isArtifact ? sig.takeError()
                            : error(modelPath + ": " +
                                    llvm::toString(sig.takeError())));
-  if (isArtifact && halting.getNumOccurrences() && artifactPolicy != policy)
+  if (isArtifact && !policy.empty() && artifactPolicy != policy)
     return fail(error(modelPath + ": artifact was compiled with halting " +
                       artifactPolicy + ", not " + policy +
                       "; compile it again or drop --halting"));
@@ -369,6 +405,13 @@ int main(int argc, char **argv) {
     policy = artifactPolicy;
     device = artifactDevice;
     codegen = artifactCodegen;
+  } else if (policy.empty()) {
+    // The module's own policy: the one it was imported with.
+    (*module)->walk([&](trm::ActOp act) {
+      policy = trm::stringifyHaltingPolicy(act.getPolicy()).str();
+    });
+    if (policy.empty())
+      policy = "fixed";
   }
   const bool onVulkan = device == "vulkan";
   const bool f16 = codegen.f16;
@@ -376,6 +419,11 @@ int main(int argc, char **argv) {
     return fail(error("--vulkan-f16 needs --device vulkan"));
   if (requestedKind && !onVulkan)
     return fail(error("--vulkan-device-kind needs --device vulkan"));
+  // Other device flags without their device would be ignored silently.
+  for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
+           &vulkanDevice, &vulkanValidation, &vulkanProfile})
+    if (flag->getNumOccurrences() && !onVulkan)
+      return fail(error("--" + flag->ArgStr + " needs --device vulkan"));
 
   auto setPolicyAndLower = [&](PassManager &pm) -> llvm::Error {
     PassManager policyPm(&context);
@@ -419,6 +467,10 @@ int main(int argc, char **argv) {
     return fail(tokens.takeError());
   if (!sudokus.empty())
     inputPath = "--sudoku";
+  if (!sudokus.empty() && tokens->shape[1] != sig->seqLen)
+    return fail(error(llvm::formatv(
+        "--sudoku: the model takes {0}-cell puzzles; this one has {1} cells",
+        sig->seqLen, tokens->shape[1])));
   if (tokens->shape.size() != 2 || tokens->shape[1] != sig->seqLen)
     return fail(error(llvm::formatv("{0}: tokens must have shape [N, {1}], "
                                     "got rank {2} with {3} columns",
@@ -632,14 +684,15 @@ int main(int argc, char **argv) {
   // What the same batches cost when every row runs all steps.
   int64_t fullCalls = (count + b - 1) / b * b * k * sig->callsPerStep();
   llvm::outs() << llvm::formatv(
-      "trm-run: {0} samples, batch {1}, device {2}, halting {3}{4}\n", count,
+      "trm-run: {0} sample{5}, batch {1}, device {2}, halting {3}{4}\n", count,
       b,
       onVulkan ? "vulkan: " + vulkan->deviceDescription() +
                      ", kernels for a " +
                      trm::stringifyVulkanDeviceKind(codegen.deviceKind).str() +
                      " device"
                : std::string("cpu"),
-      policy, f16 ? ", kernel arithmetic f16 (sums f32)" : "");
+      policy, f16 ? ", kernel arithmetic f16 (sums f32)" : "",
+      count == 1 ? "" : "s");
   llvm::outs() << llvm::formatv(
       isArtifact ? "timing: load {0:f3} s, JIT of the artifact {1:f3} s, run "
                    "{2:f3} s ({3:f2} ms per sample)\n"

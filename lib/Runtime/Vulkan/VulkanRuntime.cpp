@@ -270,9 +270,13 @@ llvm::Error VulkanRuntime::Impl::init() {
         "mesa-vulkan-drivers for lavapipe) or use --device cpu");
   if (options.deviceIndex < 0 || size_t(options.deviceIndex) >= devices.size())
     return llvm::createStringError(llvm::formatv(
-        "--vulkan-device {0}: there are {1} Vulkan devices (0..{2}); see "
-        "trm-run --list-devices",
-        options.deviceIndex, devices.size(), devices.size() - 1));
+        "--vulkan-device {0}: {1} (0..{2}); see trm-run --list-devices",
+        options.deviceIndex,
+        devices.size() == 1 ? std::string("there is 1 Vulkan device")
+                            : llvm::formatv("there are {0} Vulkan devices",
+                                            devices.size())
+                                  .str(),
+        devices.size() - 1));
   physical = devices[options.deviceIndex];
   vkGetPhysicalDeviceProperties(physical, &properties);
 

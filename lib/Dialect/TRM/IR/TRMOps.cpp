@@ -353,5 +353,12 @@ LogicalResult ActOp::verifyRegions() {
   return success();
 }
 
+std::optional<HaltingPolicy>
+mlir::trm::parseHaltingPolicyName(llvm::StringRef name) {
+  if (name == "q")
+    return HaltingPolicy::QHalt;
+  return symbolizeHaltingPolicy(name);
+}
+
 #define GET_OP_CLASSES
 #include "trm/Dialect/TRM/IR/TRMOps.cpp.inc"

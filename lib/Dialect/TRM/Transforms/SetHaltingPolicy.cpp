@@ -15,10 +15,10 @@ struct SetHaltingPolicyPass
   using Base::Base;
 
   void runOnOperation() override {
-    std::optional<HaltingPolicy> wanted = symbolizeHaltingPolicy(policy);
+    std::optional<HaltingPolicy> wanted = parseHaltingPolicyName(policy);
     if (!wanted) {
       getOperation().emitError("unknown halting policy '")
-          << policy << "' (expected fixed or q_halt)";
+          << policy << "' (expected " << kHaltingPolicyNames << ")";
       return signalPassFailure();
     }
     getOperation().walk([&](ActOp act) {

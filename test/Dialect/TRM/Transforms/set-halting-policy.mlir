@@ -6,7 +6,7 @@
 // QHALT: trm.act max_steps 2 policy q_halt
 // FIXED: trm.act max_steps 2 policy fixed
 // FIXED: trm.act max_steps 2 policy fixed
-// BAD: unknown halting policy 'never' (expected fixed or q_halt)
+// BAD: unknown halting policy 'never' (expected fixed, q_halt or q)
 
 func.func @two_loops(%y: tensor<1x2x4xf32>, %l: tensor<1x1x3xf32>, %q: tensor<1x2xf32>) {
   %a:5 = trm.act max_steps 2 policy fixed answer(%y) latent(%y) : tensor<1x2x4xf32> -> tensor<1x1x3xf32>, tensor<1x2x2xf32>, tensor<1x2x1xi32>, tensor<1xi32>, tensor<1xi32> {

@@ -12,6 +12,15 @@
 
 #include "trm/Dialect/TRM/IR/TRMEnums.h.inc"
 
+namespace mlir::trm {
+/// A halting policy as every tool and pass option spells it: `fixed` or
+/// `q_halt`, with `q` accepted as short for `q_halt`.
+std::optional<HaltingPolicy> parseHaltingPolicyName(llvm::StringRef name);
+/// What an unknown policy name is told it may be instead.
+inline constexpr llvm::StringLiteral kHaltingPolicyNames =
+    "fixed, q_halt or q";
+} // namespace mlir::trm
+
 #define GET_ATTRDEF_CLASSES
 #include "trm/Dialect/TRM/IR/TRMAttrs.h.inc"
 

@@ -13,7 +13,7 @@ def TRMSetHaltingPolicy : Pass<"trm-set-halting-policy", "ModuleOp"> {
   }];
   let options = [
     Option<"policy", "policy", "std::string", /*default=*/"\"fixed\"",
-           "fixed | q_halt">,
+           "fixed | q_halt (or q)">,
   ];
   let statistics = [
     Statistic<"numLoopsChanged", "loops-changed",
