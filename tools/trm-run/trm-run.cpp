@@ -13,6 +13,7 @@
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
+#include "Progress.h"
 #include "RunOutputs.h"
 #include "trm/Import/AtomicFile.h"
 #include "trm/Support/OutOfMemory.h"
@@ -119,6 +120,12 @@ static cl::opt<int64_t> firstSamples(
     "first", cl::cat(inputsCategory), cl::desc("run only the first N samples of the input (and of "
                       "--puzzle-ids and --labels)"),
     cl::init(0));
+static cl::opt<double> progressInterval(
+    "progress-interval", cl::cat(outputsCategory),
+    cl::desc("seconds between progress lines on stderr when it is no "
+             "terminal (default 10; 0: none; a terminal gets one line, "
+             "updated every second)"),
+    cl::init(10));
 static cl::opt<bool> printGrids("print-grids", cl::cat(outputsCategory),
                                 cl::desc("print puzzles and answers as grids "
                                          "(square seq_len)"));
@@ -620,6 +627,19 @@ int main(int argc, char **argv) {
   stepQ.resize(count * k * 2);
   trm::BatchBuffers buf(*sig);
   int64_t executedCalls = 0, neededCalls = 0, executedSteps = 0;
+  // The header comes first, before the run, which may take long.
+  llvm::outs() << llvm::formatv(
+      "trm-run: {0} sample{5}, batch {1}, device {2}, halting {3}{4}\n", count,
+      b,
+      onVulkan ? "vulkan: " + vulkan->deviceDescription() +
+                     ", kernels for a " +
+                     trm::stringifyVulkanDeviceKind(codegen.deviceKind).str() +
+                     " device"
+               : std::string("cpu"),
+      policy, f16 ? ", kernel arithmetic f16 (sums f32)" : "",
+      count == 1 ? "" : "s");
+  llvm::outs().flush();
+  trmrun::Progress progress(count, progressInterval);
   auto t2 = Clock::now();
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
@@ -643,7 +663,9 @@ int main(int argc, char **argv) {
     executedSteps += *std::max_element(buf.steps.begin(), buf.steps.begin() + n);
     for (int64_t i = 0; i < n; ++i)
       neededCalls += buf.steps[i] * sig->callsPerStep();
+    progress.update(start + n);
   }
+  progress.finish();
   double runSeconds = secondsSince(t2);
 
   std::optional<llvm::ArrayRef<int64_t>> labelValues;
@@ -683,16 +705,6 @@ int main(int argc, char **argv) {
 
   // What the same batches cost when every row runs all steps.
   int64_t fullCalls = (count + b - 1) / b * b * k * sig->callsPerStep();
-  llvm::outs() << llvm::formatv(
-      "trm-run: {0} sample{5}, batch {1}, device {2}, halting {3}{4}\n", count,
-      b,
-      onVulkan ? "vulkan: " + vulkan->deviceDescription() +
-                     ", kernels for a " +
-                     trm::stringifyVulkanDeviceKind(codegen.deviceKind).str() +
-                     " device"
-               : std::string("cpu"),
-      policy, f16 ? ", kernel arithmetic f16 (sums f32)" : "",
-      count == 1 ? "" : "s");
   llvm::outs() << llvm::formatv(
       isArtifact ? "timing: load {0:f3} s, JIT of the artifact {1:f3} s, run "
                    "{2:f3} s ({3:f2} ms per sample)\n"
