@@ -979,6 +979,171 @@ void byteSwap(std::vector<uint8_t> &bytes, size_t elem) {
 
 } // namespace
 
+namespace {
+/// Turns the unpickled dict into tensors: each storage loaded once and
+/// checked against the pickle's declaration, each view checked against its
+/// storage and materialised in C order.
+class StateDictReader {
+public:
+  StateDictReader(StringRef file, const TorchStorageLoader &loadStorage,
+                  bool bigEndian)
+      : file(file), loadStorage(loadStorage), bigEndian(bigEndian) {}
+
+  llvm::Expected<std::vector<Tensor>> read(const Value &dict);
+
+private:
+  struct Loaded {
+    TorchStorageRef ref;
+    std::vector<uint8_t> bytes;
+  };
+  using TensorError = llvm::function_ref<llvm::Error(const llvm::Twine &)>;
+
+  /// The bytes of the storage `ref` names, loaded on first use; a storage
+  /// shared by several tensors must be referenced consistently.
+  llvm::Expected<std::vector<uint8_t> *> storageOf(const TorchStorageRef &ref,
+                                                   TensorError tensorError);
+  /// The tensor `key` views of its storage.
+  llvm::Expected<Tensor> tensorOf(const std::string &key, const Value &t);
+
+  StringRef file;
+  const TorchStorageLoader &loadStorage;
+  bool bigEndian;
+  llvm::StringMap<Loaded> storages;
+  // Storages used by a single tensor can be handed over instead of copied
+  // (a real ARC checkpoint's puzzle embedding alone is ~1.8 GB).
+  llvm::StringMap<unsigned> users;
+};
+
+llvm::Expected<std::vector<uint8_t> *>
+StateDictReader::storageOf(const TorchStorageRef &ref,
+                           TensorError tensorError) {
+  auto it = storages.find(ref.key);
+  if (it == storages.end()) {
+    std::optional<uint64_t> expected =
+        checkedByteSize({ref.numElements}, ref.dtype);
+    if (!expected)
+      return tensorError("storage '" + ref.key + "' size overflows");
+    llvm::Expected<std::vector<uint8_t>> bytes = loadStorage(ref);
+    if (!bytes)
+      return bytes.takeError();
+    if (bytes->size() != *expected)
+      return tensorError(llvm::formatv(
+          "storage '{0}' has {1} bytes, but the pickle declares {2} {3} "
+          "elements ({4} bytes)",
+          ref.key, bytes->size(), ref.numElements, dtypeName(ref.dtype),
+          *expected));
+    it = storages.try_emplace(ref.key, Loaded{ref, std::move(*bytes)}).first;
+  } else if (it->second.ref.dtype != ref.dtype ||
+             it->second.ref.numElements != ref.numElements) {
+    return tensorError("storage '" + ref.key +
+                       "' is referenced with two different types or sizes");
+  }
+  return &it->second.bytes;
+}
+
+llvm::Expected<Tensor> StateDictReader::tensorOf(const std::string &key,
+                                                 const Value &t) {
+  const TorchStorageRef &ref = t.tensorStorage->storage;
+  auto tensorError = [&](const llvm::Twine &msg) -> llvm::Error {
+    return fileError(file, "tensor '" + key + "': " + msg);
+  };
+  llvm::Expected<std::vector<uint8_t> *> loaded = storageOf(ref, tensorError);
+  if (!loaded)
+    return loaded.takeError();
+  std::vector<uint8_t> &storage = **loaded;
+
+  const size_t elem = dtypeSize(t.dtype);
+  if (storage.size() % elem)
+    return tensorError(llvm::formatv(
+        "storage '{0}' of {1} bytes does not hold whole {2} elements",
+        ref.key, storage.size(), dtypeName(t.dtype)));
+  const int64_t storageElems = static_cast<int64_t>(storage.size() / elem);
+  for (size_t d = 0; d < t.sizes.size(); ++d) {
+    if (t.sizes[d] < 0)
+      return tensorError("negative size " + formatShape(t.sizes));
+    if (t.strides[d] < 0)
+      return tensorError("negative stride in " + formatShape(t.strides));
+  }
+  std::optional<int64_t> numel = checkedNumElements(t.sizes);
+  if (!numel)
+    return tensorError("shape " + formatShape(t.sizes) + " overflows");
+
+  Tensor out;
+  out.name = key;
+  out.dtype = t.dtype;
+  out.shape = t.sizes;
+  if (*numel == 0)
+    return out;
+  // The last element the view touches must lie inside the storage.
+  int64_t last = t.offset;
+  bool overflow = false;
+  for (size_t d = 0; d < t.sizes.size(); ++d) {
+    int64_t span;
+    overflow |= __builtin_mul_overflow(t.sizes[d] - 1, t.strides[d], &span);
+    overflow |= __builtin_add_overflow(last, span, &last);
+  }
+  if (overflow || last >= storageElems)
+    return tensorError(llvm::formatv(
+        "view (offset {0}, shape {1}, strides {2}) reaches past the end "
+        "of storage '{3}' ({4} elements)",
+        t.offset, formatShape(t.sizes), formatShape(t.strides), ref.key,
+        storageElems));
+  if (*numel > storageElems)
+    return tensorError(llvm::formatv(
+        "view (shape {0}, strides {1}) has more elements than storage "
+        "'{2}' ({3}): broadcast views are not supported",
+        formatShape(t.sizes), formatShape(t.strides), ref.key, storageElems));
+  const size_t bytes = static_cast<size_t>(*numel) * elem;
+  bool contiguous = true;
+  int64_t expectedStride = 1;
+  for (size_t d = t.sizes.size(); d-- > 0;) {
+    if (t.sizes[d] != 1 && t.strides[d] != expectedStride)
+      contiguous = false;
+    expectedStride *= t.sizes[d];
+  }
+  if (contiguous && t.offset == 0 && bytes == storage.size() &&
+      users[ref.key] == 1) {
+    out.data = std::move(storage);
+    storage.clear();
+  } else {
+    out.data.resize(bytes);
+    if (contiguous)
+      std::memcpy(out.data.data(), storage.data() + t.offset * elem, bytes);
+    else // Non-contiguous views are materialised in C order.
+      gather(storage.data(), elem, t.offset, t.sizes, t.strides,
+             out.data.data());
+  }
+  if (bigEndian)
+    byteSwap(out.data, elem);
+  return out;
+}
+
+llvm::Expected<std::vector<Tensor>>
+StateDictReader::read(const Value &dict) {
+  for (auto &entry : dict.entries)
+    if (entry.second->kind == Kind::Tensor)
+      ++users[entry.second->tensorStorage->storage.key];
+  llvm::StringMap<size_t> seen;
+  std::vector<Tensor> tensors;
+  for (auto &[keyValue, value] : dict.entries) {
+    if (keyValue->kind != Kind::Str)
+      return fileError(file, "state_dict key is a " + kindName(keyValue->kind) +
+                                 ", not a string");
+    const std::string &key = keyValue->s;
+    if (value->kind != Kind::Tensor)
+      return fileError(file, "key '" + key + "': value is a " +
+                                 kindName(value->kind) + ", not a tensor");
+    if (!seen.try_emplace(key, tensors.size()).second)
+      return fileError(file, "key '" + key + "' appears twice");
+    llvm::Expected<Tensor> tensor = tensorOf(key, *value);
+    if (!tensor)
+      return tensor.takeError();
+    tensors.push_back(std::move(*tensor));
+  }
+  return tensors;
+}
+} // namespace
+
 llvm::Expected<std::vector<Tensor>>
 mlir::trm::unpickleStateDict(llvm::ArrayRef<uint8_t> pickle, StringRef file,
                              const TorchStorageLoader &loadStorage,
@@ -991,126 +1156,5 @@ mlir::trm::unpickleStateDict(llvm::ArrayRef<uint8_t> pickle, StringRef file,
     return fileError(file, "the pickled object is a " +
                                kindName((*root)->kind) +
                                ", not a state_dict (a dict of tensors)");
-
-  struct Loaded {
-    TorchStorageRef ref;
-    std::vector<uint8_t> bytes;
-  };
-  llvm::StringMap<Loaded> storages;
-  llvm::StringMap<size_t> seen;
-  // Storages used by a single tensor can be handed over instead of copied
-  // (a real ARC checkpoint's puzzle embedding alone is ~1.8 GB).
-  llvm::StringMap<unsigned> users;
-  for (auto &entry : (*root)->entries)
-    if (entry.second->kind == Kind::Tensor)
-      ++users[entry.second->tensorStorage->storage.key];
-  std::vector<Tensor> tensors;
-  for (auto &[keyValue, value] : (*root)->entries) {
-    if (keyValue->kind != Kind::Str)
-      return fileError(file, "state_dict key is a " + kindName(keyValue->kind) +
-                                 ", not a string");
-    const std::string &key = keyValue->s;
-    if (value->kind != Kind::Tensor)
-      return fileError(file, "key '" + key + "': value is a " +
-                                 kindName(value->kind) + ", not a tensor");
-    if (!seen.try_emplace(key, tensors.size()).second)
-      return fileError(file, "key '" + key + "' appears twice");
-    const Value &t = *value;
-    const TorchStorageRef &ref = t.tensorStorage->storage;
-    auto tensorError = [&](const llvm::Twine &msg) {
-      return fileError(file, "tensor '" + key + "': " + msg);
-    };
-
-    // Load each storage once; a storage shared by several tensors must be
-    // referenced consistently.
-    auto it = storages.find(ref.key);
-    if (it == storages.end()) {
-      std::optional<uint64_t> expected =
-          checkedByteSize({ref.numElements}, ref.dtype);
-      if (!expected)
-        return tensorError("storage '" + ref.key + "' size overflows");
-      llvm::Expected<std::vector<uint8_t>> bytes = loadStorage(ref);
-      if (!bytes)
-        return bytes.takeError();
-      if (bytes->size() != *expected)
-        return tensorError(llvm::formatv(
-            "storage '{0}' has {1} bytes, but the pickle declares {2} {3} "
-            "elements ({4} bytes)",
-            ref.key, bytes->size(), ref.numElements, dtypeName(ref.dtype),
-            *expected));
-      it = storages.try_emplace(ref.key, Loaded{ref, std::move(*bytes)}).first;
-    } else if (it->second.ref.dtype != ref.dtype ||
-               it->second.ref.numElements != ref.numElements) {
-      return tensorError("storage '" + ref.key +
-                         "' is referenced with two different types or sizes");
-    }
-    std::vector<uint8_t> &storage = it->second.bytes;
-
-    const size_t elem = dtypeSize(t.dtype);
-    if (storage.size() % elem)
-      return tensorError(llvm::formatv(
-          "storage '{0}' of {1} bytes does not hold whole {2} elements",
-          ref.key, storage.size(), dtypeName(t.dtype)));
-    const int64_t storageElems = static_cast<int64_t>(storage.size() / elem);
-    for (size_t d = 0; d < t.sizes.size(); ++d) {
-      if (t.sizes[d] < 0)
-        return tensorError("negative size " + formatShape(t.sizes));
-      if (t.strides[d] < 0)
-        return tensorError("negative stride in " + formatShape(t.strides));
-    }
-    std::optional<int64_t> numel = checkedNumElements(t.sizes);
-    if (!numel)
-      return tensorError("shape " + formatShape(t.sizes) + " overflows");
-
-    Tensor out;
-    out.name = key;
-    out.dtype = t.dtype;
-    out.shape = t.sizes;
-    if (*numel > 0) {
-      // The last element the view touches must lie inside the storage.
-      int64_t last = t.offset;
-      bool overflow = false;
-      for (size_t d = 0; d < t.sizes.size(); ++d) {
-        int64_t span;
-        overflow |= __builtin_mul_overflow(t.sizes[d] - 1, t.strides[d], &span);
-        overflow |= __builtin_add_overflow(last, span, &last);
-      }
-      if (overflow || last >= storageElems)
-        return tensorError(llvm::formatv(
-            "view (offset {0}, shape {1}, strides {2}) reaches past the end "
-            "of storage '{3}' ({4} elements)",
-            t.offset, formatShape(t.sizes), formatShape(t.strides), ref.key,
-            storageElems));
-      if (*numel > storageElems)
-        return tensorError(llvm::formatv(
-            "view (shape {0}, strides {1}) has more elements than storage "
-            "'{2}' ({3}): broadcast views are not supported",
-            formatShape(t.sizes), formatShape(t.strides), ref.key,
-            storageElems));
-      const size_t bytes = static_cast<size_t>(*numel) * elem;
-      bool contiguous = true;
-      int64_t expectedStride = 1;
-      for (size_t d = t.sizes.size(); d-- > 0;) {
-        if (t.sizes[d] != 1 && t.strides[d] != expectedStride)
-          contiguous = false;
-        expectedStride *= t.sizes[d];
-      }
-      if (contiguous && t.offset == 0 && bytes == storage.size() &&
-          users[ref.key] == 1) {
-        out.data = std::move(storage);
-        storage.clear();
-      } else {
-        out.data.resize(bytes);
-        if (contiguous)
-          std::memcpy(out.data.data(), storage.data() + t.offset * elem, bytes);
-        else // Non-contiguous views are materialised in C order.
-          gather(storage.data(), elem, t.offset, t.sizes, t.strides,
-                 out.data.data());
-      }
-      if (bigEndian)
-        byteSwap(out.data, elem);
-    }
-    tensors.push_back(std::move(out));
-  }
-  return tensors;
+  return StateDictReader(file, loadStorage, bigEndian).read(**root);
 }
