@@ -49,6 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (*kind == ArtifactFileKind::Other && bytes.starts_with("ML\xefR"))
     return 0;
+  if (!bytes.starts_with("ML\xefR")) {
+    if (llvm::Error err = checkTextNesting(bytes, "fuzz")) {
+      llvm::consumeError(std::move(err));
+      return 0; // refused before parsing, as in trm-run
+    }
+  }
   // NUL-terminated, as the MemoryBuffer of a file trm-run reads is (MLIR's
   // lexer relies on it).
   const std::string text = bytes.str();

@@ -3,6 +3,7 @@
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
 #include <optional>
@@ -80,4 +81,39 @@ mlir::trm::checkArtifactFile(llvm::StringRef bytes, llvm::StringRef path) {
                 "contents")
             .str());
   return ArtifactFileKind::Verified;
+}
+
+llvm::Error mlir::trm::checkTextNesting(llvm::StringRef text,
+                                        llvm::StringRef path) {
+  unsigned depth = 0, line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (c == '\n') {
+      ++line;
+    } else if (c == '"') {
+      // A string literal, with backslash escapes.
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\')
+          ++i;
+        else if (text[i] == '\n')
+          ++line;
+      }
+    } else if (c == '/' && next == '/') {
+      while (i < text.size() && text[i] != '\n')
+        ++i;
+      --i;
+    } else if (c == '(' || c == '[' || c == '{' || (c == '<' && next != '=')) {
+      if (++depth > kMaxTextNesting)
+        return llvm::createStringError(llvm::formatv(
+            "{0}:{1}: brackets nest deeper than the {2} levels a module may "
+            "have",
+            path, line, kMaxTextNesting));
+    } else if (c == ')' || c == ']' || c == '}' ||
+               (c == '>' && next != '=' && (i == 0 || text[i - 1] != '-'))) {
+      if (depth > 0)
+        --depth;
+    }
+  }
+  return llvm::Error::success();
 }

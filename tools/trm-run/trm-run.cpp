@@ -354,6 +354,10 @@ int main(int argc, char **argv) {
   auto fileKind = trm::checkArtifactFile((*file)->getBuffer(), modelPath);
   if (!fileKind)
     return fail(fileKind.takeError());
+  if (!(*file)->getBuffer().starts_with("ML\xefR"))
+    if (llvm::Error err =
+            trm::checkTextNesting((*file)->getBuffer(), modelPath))
+      return fail(std::move(err));
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);

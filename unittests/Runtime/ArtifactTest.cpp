@@ -190,4 +190,35 @@ TEST_F(ArtifactTest, EveryFlippedBitAndTruncationIsCaught) {
   }
 }
 
+TEST(TextNestingTest, CountsBracketsNotStringsCommentsOrArrows) {
+  auto ok = [](const std::string &text) {
+    llvm::Error err = checkTextNesting(text, "m.mlir");
+    bool passed = !err;
+    llvm::consumeError(std::move(err));
+    return passed;
+  };
+  const unsigned limit = kMaxTextNesting;
+  EXPECT_TRUE(ok(std::string(limit, '[') + std::string(limit, ']')));
+  EXPECT_FALSE(ok(std::string(limit + 1, '[')));
+  EXPECT_FALSE(ok(std::string(limit + 1, '(')));
+  EXPECT_FALSE(ok(std::string(limit + 1, '{')));
+  EXPECT_FALSE(ok(std::string(limit + 1, '<')));
+  // Mixed kinds count together.
+  std::string mixed;
+  for (unsigned i = 0; i <= limit; ++i)
+    mixed += "([{<"[i % 4];
+  EXPECT_FALSE(ok(mixed));
+  // Brackets in strings and comments, arrows and comparisons do not count;
+  // a closing bracket ends a level whatever its kind.
+  std::string quiet = "\"" + std::string(1000, '[') + "\\\"[\"\n// " +
+                      std::string(1000, '(') + "\n";
+  for (unsigned i = 0; i < 1000; ++i)
+    quiet += "affine_map<(d0) -> (d0)> (d0 >= 0) (d0 <= 1) ";
+  EXPECT_TRUE(ok(quiet));
+  std::string error = llvm::toString(
+      checkTextNesting("x\ny\n" + std::string(limit + 1, '['), "m.mlir"));
+  EXPECT_EQ(error, "m.mlir:3: brackets nest deeper than the 256 levels a "
+                   "module may have");
+}
+
 } // namespace

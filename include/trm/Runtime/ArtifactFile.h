@@ -37,6 +37,16 @@ enum class ArtifactFileKind {
 llvm::Expected<ArtifactFileKind> checkArtifactFile(llvm::StringRef bytes,
                                                    llvm::StringRef path);
 
+/// How deep the brackets of a text module may nest. MLIR's parser recurses
+/// once per level, so a file nested tens of thousands deep overflows the
+/// stack; trm modules nest fewer than ten.
+inline constexpr unsigned kMaxTextNesting = 256;
+
+/// Checks, before MLIR's parser sees a text module, that its brackets
+/// ( [ { < nest at most kMaxTextNesting levels (strings and comments
+/// skipped); the error names `path` and the line.
+llvm::Error checkTextNesting(llvm::StringRef text, llvm::StringRef path);
+
 } // namespace mlir::trm
 
 #endif // TRM_RUNTIME_ARTIFACTFILE_H
