@@ -19,6 +19,7 @@ static constexpr const char *kArrayNames[] = {
 llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
                                             int64_t count, int64_t seqLen) {
   RunOutputs outputs;
+  outputs.predictionsAsDigits = request.predictionsAsDigits;
   // Like --output-dir, the folders of the trace and the pictures are made.
   auto add = [&](const std::string &path) -> llvm::Expected<llvm::raw_ostream *> {
     llvm::StringRef parent = llvm::sys::path::parent_path(path);
@@ -62,6 +63,15 @@ llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
   return outputs;
 }
 
+/// `tokens` as digits (token - 1); the -1 after a sample halted stays -1.
+static std::vector<int32_t> asDigits(llvm::ArrayRef<int32_t> tokens) {
+  std::vector<int32_t> digits(tokens.begin(), tokens.end());
+  for (int32_t &t : digits)
+    if (t > 0)
+      t -= 1;
+  return digits;
+}
+
 static void writeTrace(llvm::raw_ostream &os, const RunResults &r) {
   const int64_t s = r.seqLen, k = r.maxSteps;
   os << "# trm-run trace: per supervision step, each sample's q_halt, "
@@ -85,11 +95,15 @@ llvm::Error RunOutputs::write(const RunResults &r,
                               std::optional<llvm::ArrayRef<int64_t>> labels) {
   const int64_t n = r.count, s = r.seqLen, v = r.vocab, k = r.maxSteps;
   if (!arrays.empty()) {
-    mlir::trm::writeNpy(*arrays[0], {n, s}, r.predictions);
+    mlir::trm::writeNpy(*arrays[0], {n, s},
+                        predictionsAsDigits ? asDigits(r.predictions)
+                                            : r.predictions);
     mlir::trm::writeNpy(*arrays[1], {n, s, v}, r.logits);
     mlir::trm::writeNpy(*arrays[2], {n, k, 2}, r.stepQLogits);
     mlir::trm::writeNpy(*arrays[3], {n}, r.steps);
-    mlir::trm::writeNpy(*arrays[4], {n, k, s}, r.stepPredictions);
+    mlir::trm::writeNpy(*arrays[4], {n, k, s},
+                        predictionsAsDigits ? asDigits(r.stepPredictions)
+                                            : r.stepPredictions);
   }
   if (trace)
     writeTrace(*trace, r);

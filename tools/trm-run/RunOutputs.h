@@ -37,6 +37,9 @@ struct OutputRequest {
   std::string tracePath;
   std::string svgPrefix;
   int64_t svgSamples = 0;
+  /// predictions.npy and step_predictions.npy as digits (token - 1; the -1
+  /// after a sample halted stays -1).
+  bool predictionsAsDigits = false;
 };
 
 class RunOutputs {
@@ -55,6 +58,7 @@ public:
 private:
   RunOutputs() = default;
   mlir::trm::OutputSet files;
+  bool predictionsAsDigits = false;
   // Streams into `files`, in the order of kArrayNames, then the trace.
   std::vector<llvm::raw_ostream *> arrays;
   llvm::raw_ostream *trace = nullptr;

@@ -114,6 +114,18 @@ static cl::list<std::string> sudokus(
     "sudoku", cl::cat(inputsCategory),
     cl::desc("a Sudoku as a row-major string of 16, 36 or 81 cells, digits "
              "1-9 and '.' or '0' for blanks (instead of --input); repeatable"));
+static cl::opt<std::string> inputFormat(
+    "input-format", cl::cat(inputsCategory),
+    cl::desc("tokens (default: the model's token ids) | digits (a puzzle "
+             "as people write it: 0 blank, 1-9 digits, read as the "
+             "reference's tokens 1 and 2-10); applies to --labels too"),
+    cl::init("tokens"));
+static cl::opt<std::string> outputFormat(
+    "output-format", cl::cat(outputsCategory),
+    cl::desc("tokens (default) | digits: predictions.npy and "
+             "step_predictions.npy as digits (token - 1; -1 still marks a "
+             "step after the sample halted)"),
+    cl::init("tokens"));
 static cl::opt<std::string> labelsPath(
     "labels", cl::cat(inputsCategory), cl::desc("expected answers .npy [N, S]: report exact solves"));
 static cl::opt<int64_t> firstSamples(
@@ -255,6 +267,31 @@ llvm::Expected<std::vector<float>> packWeights(const trm::WeightFile &file,
   return packed;
 }
 
+/// The reference's encoding of a puzzle written as digits: 0 (blank) is
+/// token 1, digit d is token d + 1.
+llvm::Error digitsToTokens(trm::IntArray &a, llvm::StringRef path) {
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    if (a.values[i] < 0 || a.values[i] > 9)
+      return error(llvm::formatv("{0}: digit {1} at flat index {2} is not "
+                                 "0 (blank) or 1-9",
+                                 path, a.values[i], i));
+    a.values[i] += 1;
+  }
+  return llvm::Error::success();
+}
+
+/// Token 0 is padding: normal in padded grids (ARC's), but in a Sudoku
+/// written as digits it is a blank read as padding, and runs to garbage.
+void warnOnPadTokens(const trm::IntArray &a, llvm::StringRef path) {
+  int64_t pads = llvm::count(a.values, 0);
+  if (pads)
+    llvm::errs() << llvm::formatv(
+        "trm-run: warning: {0}: {1} of {2} cells are the pad token 0 (as in "
+        "padded grids; a puzzle with 0 for blanks needs --input-format "
+        "digits)\n",
+        path, pads, a.values.size());
+}
+
 llvm::Error checkRange(const trm::IntArray &a, int64_t limit,
                        llvm::StringRef path, llvm::StringRef what) {
   for (size_t i = 0; i < a.values.size(); ++i)
@@ -334,6 +371,15 @@ int main(int argc, char **argv) {
     return fail(error("one of --input or --sudoku is required"));
   if (!inputPath.empty() && !sudokus.empty())
     return fail(error("--input and --sudoku both give the samples: use one"));
+  if (inputFormat != "tokens" && inputFormat != "digits")
+    return fail(error("--input-format: '" + inputFormat +
+                      "' is not tokens or digits"));
+  if (outputFormat != "tokens" && outputFormat != "digits")
+    return fail(error("--output-format: '" + outputFormat +
+                      "' is not tokens or digits"));
+  if (inputFormat == "digits" && !sudokus.empty())
+    return fail(error("--input-format applies to --input, not --sudoku "
+                      "(which is digits already)"));
   if (firstSamples.getNumOccurrences() && firstSamples < 1)
     return fail(error(llvm::formatv("--first must be at least 1, got {0}",
                                     firstSamples.getValue())));
@@ -476,6 +522,9 @@ int main(int argc, char **argv) {
                                 : parseSudokus(sudokus);
   if (!tokens)
     return fail(tokens.takeError());
+  if (inputFormat == "digits")
+    if (llvm::Error err = digitsToTokens(*tokens, inputPath))
+      return fail(std::move(err));
   if (!sudokus.empty())
     inputPath = "--sudoku";
   if (!sudokus.empty() && tokens->shape[1] != sig->seqLen)
@@ -497,6 +546,7 @@ int main(int argc, char **argv) {
   const int64_t count =
       firstSamples > 0 ? std::min<int64_t>(firstSamples, inputCount) : inputCount;
   keepFirstRows(*tokens, count);
+  warnOnPadTokens(*tokens, inputPath);
   trm::IntArray ids;
   ids.shape = {count};
   ids.values.assign(count, 0);
@@ -521,6 +571,9 @@ int main(int argc, char **argv) {
     auto read = trm::readIntNpy(labelsPath);
     if (!read)
       return fail(read.takeError());
+    if (inputFormat == "digits")
+      if (llvm::Error err = digitsToTokens(*read, labelsPath))
+        return fail(std::move(err));
     if (read->shape != std::vector<int64_t>{inputCount, sig->seqLen})
       return fail(error(llvm::formatv("{0}: labels must have shape [{1}, {2}]",
                                       labelsPath, inputCount, sig->seqLen)));
@@ -530,7 +583,7 @@ int main(int argc, char **argv) {
   // Every output's temporary file is created now: a path that cannot be
   // written fails before the computation.
   trmrun::OutputRequest request{outputDir, tracePath, traceSvgPrefix,
-                                traceSvgSamples};
+                                traceSvgSamples, outputFormat == "digits"};
   auto outputs = trmrun::RunOutputs::open(request, count, sig->seqLen);
   if (!outputs)
     return fail(outputs.takeError());
