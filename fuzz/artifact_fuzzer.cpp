@@ -42,19 +42,13 @@ static MLIRContext &fuzzContext() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
-  auto kind = checkArtifactFile(bytes, "fuzz");
+  auto kind = checkModelFile(bytes, "fuzz");
   if (!kind) {
     llvm::consumeError(kind.takeError());
     return 0; // refused before parsing, as in trm-run
   }
-  if (*kind == ArtifactFileKind::Other && bytes.starts_with("ML\xefR"))
+  if (*kind == ModelFileKind::Bytecode)
     return 0;
-  if (!bytes.starts_with("ML\xefR")) {
-    if (llvm::Error err = checkTextNesting(bytes, "fuzz")) {
-      llvm::consumeError(std::move(err));
-      return 0; // refused before parsing, as in trm-run
-    }
-  }
   // NUL-terminated, as the MemoryBuffer of a file trm-run reads is (MLIR's
   // lexer relies on it).
   const std::string text = bytes.str();

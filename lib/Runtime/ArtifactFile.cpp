@@ -38,7 +38,8 @@ static std::optional<ProducerSpan> findProducer(llvm::StringRef bytes) {
 
 /// The hash of every byte but the producer string's: the magic number and
 /// version before it, and all that follows its NUL.
-static std::string hashHex(llvm::StringRef bytes, const ProducerSpan &producer) {
+static std::string hashHex(llvm::StringRef bytes,
+                           const ProducerSpan &producer) {
   std::string covered = bytes.take_front(producer.begin).str();
   covered += bytes.drop_front(producer.end + 1);
   return llvm::utohexstr(llvm::xxh3_64bits(covered), /*LowerCase=*/false,
@@ -66,21 +67,25 @@ llvm::Error mlir::trm::writeArtifactFile(ModuleOp module,
   return llvm::Error::success();
 }
 
-llvm::Expected<ArtifactFileKind>
-mlir::trm::checkArtifactFile(llvm::StringRef bytes, llvm::StringRef path) {
+llvm::Expected<ModelFileKind> mlir::trm::checkModelFile(llvm::StringRef bytes,
+                                                        llvm::StringRef path) {
+  if (!bytes.starts_with(kMagic)) {
+    if (llvm::Error err = checkTextNesting(bytes, path))
+      return err;
+    return ModelFileKind::Text;
+  }
   std::optional<ProducerSpan> producer = findProducer(bytes);
   if (!producer)
-    return ArtifactFileKind::Other;
-  llvm::StringRef name =
-      bytes.slice(producer->begin, producer->end);
+    return ModelFileKind::Bytecode;
+  llvm::StringRef name = bytes.slice(producer->begin, producer->end);
   if (!name.consume_front(kProducerPrefix))
-    return ArtifactFileKind::Other;
+    return ModelFileKind::Bytecode;
   if (name != hashHex(bytes, *producer))
     return llvm::createStringError(
         (path + ": artifact is corrupt: its checksum does not match its "
                 "contents")
             .str());
-  return ArtifactFileKind::Verified;
+  return ModelFileKind::VerifiedArtifact;
 }
 
 llvm::Error mlir::trm::checkTextNesting(llvm::StringRef text,

@@ -396,14 +396,11 @@ int main(int argc, char **argv) {
   if (!file)
     return fail(error(modelPath + ": cannot open file: " +
                       file.getError().message()));
-  // An artifact's checksum is checked before the bytecode reader sees it.
-  auto fileKind = trm::checkArtifactFile((*file)->getBuffer(), modelPath);
+  // An artifact's checksum, a text module's nesting: checked before the
+  // parser sees the file.
+  auto fileKind = trm::checkModelFile((*file)->getBuffer(), modelPath);
   if (!fileKind)
     return fail(fileKind.takeError());
-  if (!(*file)->getBuffer().starts_with("ML\xefR"))
-    if (llvm::Error err =
-            trm::checkTextNesting((*file)->getBuffer(), modelPath))
-      return fail(std::move(err));
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
@@ -414,7 +411,7 @@ int main(int argc, char **argv) {
   // module gets the policy from --halting.
   const bool isArtifact =
       (*module)->hasAttr(trm::ModelSignature::kArtifactAttrName);
-  if (isArtifact && *fileKind != trm::ArtifactFileKind::Verified)
+  if (isArtifact && *fileKind != trm::ModelFileKind::VerifiedArtifact)
     return fail(error(modelPath + ": a compiled artifact must be the file "
                                   "--compile-only wrote (this one has no "
                                   "checksum: converted to text, or rewritten "

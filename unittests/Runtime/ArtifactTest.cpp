@@ -145,9 +145,9 @@ TEST_F(ArtifactTest, WrittenFilesVerifyAndReadBack) {
   OwningOpRef<ModuleOp> module = parse(artifactText(goodFields(), kGoodTable));
   ASSERT_TRUE(module);
   std::string file = bytes(*module);
-  auto kind = checkArtifactFile(file, "a.trmc");
+  auto kind = checkModelFile(file, "a.trmc");
   ASSERT_TRUE(bool(kind)) << llvm::toString(kind.takeError());
-  EXPECT_EQ(*kind, ArtifactFileKind::Verified);
+  EXPECT_EQ(*kind, ModelFileKind::VerifiedArtifact);
   OwningOpRef<ModuleOp> back = parseSourceString<ModuleOp>(file, &context);
   ASSERT_TRUE(back);
   EXPECT_TRUE((*back)->hasAttr(ModelSignature::kArtifactAttrName));
@@ -155,13 +155,18 @@ TEST_F(ArtifactTest, WrittenFilesVerifyAndReadBack) {
 
 TEST_F(ArtifactTest, TextAndOtherBytecodeAreNotArtifacts) {
   std::string text = artifactText(goodFields(), kGoodTable);
-  auto kind = checkArtifactFile(text, "a.mlir");
+  auto kind = checkModelFile(text, "a.mlir");
   ASSERT_TRUE(bool(kind));
-  EXPECT_EQ(*kind, ArtifactFileKind::Other);
-  for (const char *junk : {"", "ML", "ML\xefR", "ML\xefR\x0d", "ML\xefR\x0dtrm"}) {
-    auto k = checkArtifactFile(junk, "junk");
+  EXPECT_EQ(*kind, ModelFileKind::Text);
+  for (const char *junk : {"", "ML"}) {
+    auto k = checkModelFile(junk, "junk");
     ASSERT_TRUE(bool(k));
-    EXPECT_EQ(*k, ArtifactFileKind::Other);
+    EXPECT_EQ(*k, ModelFileKind::Text);
+  }
+  for (const char *junk : {"ML\xefR", "ML\xefR\x0d", "ML\xefR\x0dtrm"}) {
+    auto k = checkModelFile(junk, "junk");
+    ASSERT_TRUE(bool(k));
+    EXPECT_EQ(*k, ModelFileKind::Bytecode);
   }
 }
 
@@ -172,13 +177,13 @@ TEST_F(ArtifactTest, EveryFlippedBitAndTruncationIsCaught) {
   ASSERT_TRUE(module);
   const std::string file = bytes(*module);
   auto verifies = [](const std::string &bytes) {
-    auto kind = checkArtifactFile(bytes, "a.trmc");
+    auto kind = checkModelFile(bytes, "a.trmc");
     if (!kind) {
       EXPECT_NE(llvm::toString(kind.takeError()).find("checksum"),
                 std::string::npos);
       return false;
     }
-    return *kind == ArtifactFileKind::Verified;
+    return *kind == ModelFileKind::VerifiedArtifact;
   };
   for (size_t i = 0; i < file.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {

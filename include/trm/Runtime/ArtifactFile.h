@@ -23,26 +23,29 @@ namespace mlir::trm {
 /// Writes `module` as an artifact file.
 llvm::Error writeArtifactFile(ModuleOp module, llvm::raw_ostream &os);
 
-/// What a file holds, by its first bytes.
-enum class ArtifactFileKind {
-  /// Anything but bytecode with the artifact producer (a text module, or
-  /// bytecode another tool wrote).
-  Other,
+/// What a model file holds, by its first bytes.
+enum class ModelFileKind {
+  /// A text module.
+  Text,
+  /// MLIR bytecode without the artifact producer (written by another tool).
+  Bytecode,
   /// An artifact file whose hash matches its contents.
-  Verified,
+  VerifiedArtifact,
 };
 
-/// Classifies `bytes`; a file with the artifact producer whose hash does not
-/// match (or is malformed) is an error naming `path`.
-llvm::Expected<ArtifactFileKind> checkArtifactFile(llvm::StringRef bytes,
-                                                   llvm::StringRef path);
+/// What trm-run checks of a model file before MLIR's parser sees it: an
+/// artifact's hash (a file with the artifact producer whose hash does not
+/// match, or is malformed, is an error naming `path`), and a text module's
+/// nesting (checkTextNesting).
+llvm::Expected<ModelFileKind> checkModelFile(llvm::StringRef bytes,
+                                             llvm::StringRef path);
 
 /// How deep the brackets of a text module may nest. MLIR's parser recurses
 /// once per level, so a file nested tens of thousands deep overflows the
 /// stack; trm modules nest fewer than ten.
 inline constexpr unsigned kMaxTextNesting = 256;
 
-/// Checks, before MLIR's parser sees a text module, that its brackets
+/// Checks that the brackets of a text module
 /// ( [ { < nest at most kMaxTextNesting levels (strings and comments
 /// skipped); the error names `path` and the line.
 llvm::Error checkTextNesting(llvm::StringRef text, llvm::StringRef path);
