@@ -180,16 +180,19 @@ llvm::Error OutputSet::commit() {
     errors = llvm::joinErrors(std::move(errors), file->finish());
   if (errors) {
     files.clear();
+    keys.clear();
     return errors;
   }
+  // Each key is the file's canonical directory and its name (add()).
   std::vector<std::string> dirs;
-  for (auto &file : files)
+  for (auto [file, key] : llvm::zip(files, keys))
     if (file->isTemporary())
-      dirs.push_back(canonicalDirectory(file->path()));
+      dirs.push_back(llvm::sys::path::parent_path(key).str());
   DirectoryLocks locks(std::move(dirs));
   for (auto &file : files)
     errors = llvm::joinErrors(std::move(errors), file->install());
   files.clear();
+  keys.clear();
   return errors;
 }
 

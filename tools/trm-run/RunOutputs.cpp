@@ -20,7 +20,8 @@ llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
                                             int64_t count, int64_t seqLen) {
   RunOutputs outputs;
   outputs.predictionsAsDigits = request.predictionsAsDigits;
-  // Like --output-dir, the folders of the trace and the pictures are made.
+  // The folder of every output is made (--output-dir, --trace's, the
+  // pictures').
   auto add = [&](const std::string &path) -> llvm::Expected<llvm::raw_ostream *> {
     llvm::StringRef parent = llvm::sys::path::parent_path(path);
     if (!parent.empty())
@@ -32,9 +33,6 @@ llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
     return &*os;
   };
   if (!request.directory.empty()) {
-    if (std::error_code ec =
-            llvm::sys::fs::create_directories(request.directory))
-      return llvm::createStringError(request.directory + ": " + ec.message());
     for (const char *name : kArrayNames) {
       auto os = add(request.directory + "/" + name);
       if (!os)

@@ -84,6 +84,7 @@ public:
 
 private:
   std::vector<std::unique_ptr<AtomicFile>> files;
+  /// Per file: its canonical directory and its name.
   std::vector<std::string> keys;
 };
 
