@@ -173,6 +173,15 @@ llvm::Expected<TRMConfig> mlir::trm::parseConfigFile(llvm::StringRef path) {
                              c.numPuzzleIdentifiers, false))
       return std::move(err);
   }
+  // One folder or a list of them, as the trainer's config accepts.
+  if (YAML::Node paths = root["data_paths"]; paths && !paths.IsNull()) {
+    std::vector<std::string> list;
+    if (paths.IsScalar())
+      list.push_back(paths.Scalar());
+    else if (auto err = readField(root, path, "data_paths", list, false))
+      return std::move(err);
+    c.dataPaths = std::move(list);
+  }
   c.mlpT = mlpT;
   // The reference treats every value other than rope/learned as "none".
   c.posEncoding = pos == "rope"      ? PosEncoding::Rope

@@ -9,5 +9,6 @@ set(TRM_IMPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/Tensor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/TorchPickle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/TorchZip.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/TrainerRun.cpp
   ${CMAKE_CURRENT_LIST_DIR}/WeightImport.cpp
   )

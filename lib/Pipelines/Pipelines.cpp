@@ -97,10 +97,13 @@ void mlir::trm::addBufferizePasses(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 
-void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm) {
+void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
+                                       const CPUCodegenOptions &options) {
   addTRMToLinalgPasses(pm);
   // Register tiles + vectors on tensors.
-  pm.addNestedPass<func::FuncOp>(createTRMCPUTile());
+  TRMCPUTileOptions tile;
+  tile.threads = options.threads;
+  pm.addNestedPass<func::FuncOp>(createTRMCPUTile(tile));
   addCanonicalizeAndCSE(pm);
   pm.addNestedPass<func::FuncOp>(createTRMCPUVectorize());
   addCanonicalizeAndCSE(pm);

@@ -7,6 +7,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FormatVariadic.h"
 
 
@@ -29,8 +30,9 @@ llvm::Error BatchBuffers::checkSampleCount() const {
   return llvm::Error::success();
 }
 
-llvm::Error CpuExecutable::lower(ModuleOp module, PassManager &pm) {
-  buildTRMToLLVMPipeline(pm);
+llvm::Error CpuExecutable::lower(ModuleOp module, PassManager &pm,
+                                 const CPUCodegenOptions &options) {
+  buildTRMToLLVMPipeline(pm, options);
   if (failed(pm.run(module)))
     return llvm::createStringError("lowering with the trm-to-llvm pipeline "
                                    "failed (see the diagnostics above)");
@@ -39,14 +41,32 @@ llvm::Error CpuExecutable::lower(ModuleOp module, PassManager &pm) {
 
 llvm::Expected<std::unique_ptr<CpuExecutable>>
 CpuExecutable::compile(ModuleOp module, const ModelSignature &signature,
-                       PassManager &pm) {
-  if (llvm::Error err = lower(module, pm))
+                       PassManager &pm, const CPUCodegenOptions &options) {
+  if (llvm::Error err = lower(module, pm, options))
     return std::move(err);
-  return load(module, signature);
+  return load(module, signature, options.threads);
+}
+
+/// The thread count of the parallel regions the main thread starts, set in
+/// the OpenMP runtime the engine loaded.
+static llvm::Error setOpenMPThreads(int64_t threads) {
+  std::string message;
+  auto runtime = llvm::sys::DynamicLibrary::getPermanentLibrary(
+      TRM_OPENMP_RUNTIME, &message);
+  void *setter = runtime.isValid()
+                     ? runtime.getAddressOfSymbol("omp_set_num_threads")
+                     : nullptr;
+  if (!setter)
+    return llvm::createStringError(
+        llvm::Twine(TRM_OPENMP_RUNTIME) +
+        ": no omp_set_num_threads to set the thread count " + message);
+  reinterpret_cast<void (*)(int)>(setter)(static_cast<int>(threads));
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::unique_ptr<CpuExecutable>>
-CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
+CpuExecutable::load(ModuleOp module, const ModelSignature &signature,
+                    int64_t threads) {
   ModelSignature sig = signature;
   if (llvm::Error err = sig.readWeightTable(module))
     return std::move(err);
@@ -70,10 +90,12 @@ CpuExecutable::load(ModuleOp module, const ModelSignature &signature) {
   registerBufferAllocator(**engine);
   if (llvm::Error err = generateCode(**engine, sig.entry))
     return std::move(err);
+  if (threads > 0)
+    if (llvm::Error err = setOpenMPThreads(threads))
+      return std::move(err);
   return std::unique_ptr<CpuExecutable>(
       new CpuExecutable(std::move(*engine), std::move(sig)));
 }
-
 
 llvm::Error CpuExecutable::run(const std::vector<float> &weights,
                                BatchBuffers &buf) {

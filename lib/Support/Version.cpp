@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+llvm::StringRef mlir::trm::getVersionString() {
+  return TRM_VERSION " (git " TRM_GIT_REVISION ")";
+}
+
 void mlir::trm::printVersion(llvm::raw_ostream &os) {
   llvm::InitializeAllTargetInfos();
   std::vector<std::string> targets;

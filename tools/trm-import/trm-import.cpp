@@ -23,7 +23,7 @@
 #include "trm/Support/OutOfMemory.h"
 #include "trm/Support/Version.h"
 #include "trm/Import/Safetensors.h"
-#include "trm/Import/WeightImport.h"
+#include "trm/Import/TrainerRun.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -43,7 +43,9 @@ static cl::opt<std::string> configPath(
 static cl::opt<std::string> datasetJsonPath(
     "dataset-json", cl::cat(inputsCategory),
     cl::desc("dataset.json of the reference data set (vocab_size, seq_len, "
-             "num_puzzle_identifiers)"),
+             "num_puzzle_identifiers); default: the one beside --config, "
+             "else, for sizes the checkpoint leaves open, the one under the "
+             "configuration's data_paths"),
     cl::value_desc("file"));
 static cl::opt<std::string> checkpointPath(
     "checkpoint", cl::cat(inputsCategory),
@@ -112,53 +114,6 @@ static llvm::Expected<trm::HaltingPolicy> checkArguments() {
   return *policy;
 }
 
-/// The configuration file, then dataset.json for what it leaves open, then
-/// the command line's overrides.
-static llvm::Expected<trm::TRMConfig> readConfiguration() {
-  llvm::Expected<trm::TRMConfig> config = trm::parseConfigFile(configPath);
-  if (!config)
-    return config.takeError();
-  for (const std::string &warning : config->warnings)
-    llvm::errs() << "trm-import: warning: " << warning << "\n";
-  if (!datasetJsonPath.empty())
-    if (llvm::Error err =
-            trm::applyDatasetJson(*config, datasetJsonPath, configPath))
-      return err;
-  if (seqLen > 0)
-    config->seqLen = seqLen;
-  if (vocabSize > 0)
-    config->vocabSize = vocabSize;
-  if (numPuzzleIds > 0)
-    config->numPuzzleIdentifiers = numPuzzleIds;
-  return config;
-}
-
-/// The checkpoint's tensors under canonical keys, matched to the weights the
-/// configuration needs (sizes the configuration leaves unknown are taken
-/// from it first); none without --checkpoint. Validates the configuration.
-static llvm::Expected<std::vector<trm::Tensor>>
-readWeights(trm::TRMConfig &config) {
-  std::optional<trm::CheckpointWeights> checkpoint;
-  if (!checkpointPath.empty()) {
-    auto tensors = trm::readCheckpointFile(checkpointPath);
-    if (!tensors)
-      return tensors.takeError();
-    auto weights =
-        trm::canonicalizeWeights(std::move(*tensors), checkpointPath);
-    if (!weights)
-      return weights.takeError();
-    trm::inferConfigFromWeights(config, *weights);
-    checkpoint = std::move(*weights);
-  }
-  if (llvm::Error err = trm::checkDatasetSizesKnown(config, configPath))
-    return err;
-  if (llvm::Error err = trm::validateConfig(config, configPath))
-    return err;
-  if (!checkpoint)
-    return std::vector<trm::Tensor>();
-  return trm::matchWeights(config, std::move(*checkpoint));
-}
-
 /// The weights and the module appear together, or neither does.
 static llvm::Error writeOutputs(ModuleOp module,
                                 const std::vector<trm::Tensor> &weights) {
@@ -203,21 +158,31 @@ int main(int argc, char **argv) {
   auto policy = checkArguments();
   if (!policy)
     return fail(policy.takeError());
-  auto config = readConfiguration();
-  if (!config)
-    return fail(config.takeError());
-  auto weights = readWeights(*config);
-  if (!weights)
-    return fail(weights.takeError());
+  trm::ImportRequest request;
+  request.configPath = configPath;
+  request.datasetJsonPath = datasetJsonPath;
+  request.checkpointPath = checkpointPath;
+  request.seqLen = seqLen;
+  request.vocabSize = vocabSize;
+  request.numPuzzleIdentifiers = numPuzzleIds;
+  auto imported = trm::importTrainerModel(request);
+  if (!imported)
+    return fail(imported.takeError());
+  for (const std::string &warning : imported->config.warnings)
+    llvm::errs() << "trm-import: warning: " << warning << "\n";
+  if (datasetJsonPath.empty() && !imported->datasetJsonUsed.empty())
+    llvm::errs() << "trm-import: data-set sizes from "
+                 << imported->datasetJsonUsed << "\n";
 
   MLIRContext context;
   trm::ModelBuildOptions options;
   options.batch = batch;
   options.policy = *policy;
-  OwningOpRef<ModuleOp> module = trm::buildModel(context, *config, options);
+  OwningOpRef<ModuleOp> module =
+      trm::buildModel(context, imported->config, options);
   if (failed(verify(*module)))
     return fail(usageError("internal error: the built module does not verify"));
-  if (llvm::Error err = writeOutputs(*module, *weights))
+  if (llvm::Error err = writeOutputs(*module, imported->weights))
     return fail(std::move(err));
   return 0;
 }

@@ -7,9 +7,9 @@
 
 using namespace trmrun;
 
-Progress::Progress(int64_t total, double interval)
-    : total(total), interval(interval),
-      terminal(llvm::sys::Process::StandardErrIsDisplayed()),
+Progress::Progress(int64_t total, double interval, bool enabled)
+    : total(total), interval(enabled ? interval : 0),
+      terminal(enabled && llvm::sys::Process::StandardErrIsDisplayed()),
       start(Clock::now()), lastShown(start) {}
 
 void Progress::update(int64_t done) {

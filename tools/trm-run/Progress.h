@@ -16,8 +16,8 @@ namespace trmrun {
 class Progress {
 public:
   /// `interval`: seconds between lines when stderr is no terminal; 0 for
-  /// none.
-  Progress(int64_t total, double interval);
+  /// none. Nothing at all unless `enabled` (--quiet).
+  Progress(int64_t total, double interval, bool enabled = true);
   /// `done` samples are finished.
   void update(int64_t done);
   /// Clears the terminal line.

@@ -30,6 +30,7 @@ llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
     auto os = outputs.files.add(path);
     if (!os)
       return os.takeError();
+    outputs.finalPaths.push_back(path);
     return &*os;
   };
   if (!request.directory.empty()) {
@@ -113,6 +114,7 @@ llvm::Error RunOutputs::write(const RunResults &r,
     picture.stepQLogits =
         llvm::ArrayRef<float>(r.stepQLogits).slice(i * k * 2, k * 2);
     picture.stepsTaken = r.steps[i];
+    picture.vocab = v;
     if (labels)
       picture.label = labels->slice(i * s, s);
     writeTraceSvg(*svgs[i], picture);

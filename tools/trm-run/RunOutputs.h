@@ -55,6 +55,9 @@ public:
                     llvm::ArrayRef<int64_t> tokens,
                     std::optional<llvm::ArrayRef<int64_t>> labels);
 
+  /// Every output's final path, in the order they were opened.
+  llvm::ArrayRef<std::string> paths() const { return finalPaths; }
+
 private:
   RunOutputs() = default;
   mlir::trm::OutputSet files;
@@ -63,6 +66,7 @@ private:
   std::vector<llvm::raw_ostream *> arrays;
   llvm::raw_ostream *trace = nullptr;
   std::vector<llvm::raw_ostream *> svgs;
+  std::vector<std::string> finalPaths;
 };
 
 } // namespace trmrun

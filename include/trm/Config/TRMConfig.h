@@ -35,6 +35,9 @@ struct TRMConfig {
   int64_t numPuzzleIdentifiers = 0; // num_puzzle_identifiers (0 = unknown)
   double rmsNormEps = 1e-5;        // rms_norm_eps
   double ropeTheta = 10000.0;      // rope_theta
+  /// data_paths (top level): the data set folders the trainer read, whose
+  /// train/ and test/ folders hold the dataset.json the sizes come from.
+  std::vector<std::string> dataPaths;
   /// What the parser accepted with a caveat (e.g. an unknown pos_encodings,
   /// which the reference treats as none), for the tool to print.
   std::vector<std::string> warnings;

@@ -15,10 +15,18 @@ void addTRMToLinalgPasses(OpPassManager &pm);
 /// placed.
 void addBufferizePasses(OpPassManager &pm);
 
+/// What the CPU code is generated for.
+struct CPUCodegenOptions {
+  /// Threads the contractions are split across (0: the physical cores of
+  /// the compiling machine).
+  int64_t threads = 0;
+};
+
 /// trm -> linalg on tensors -> bufferized loops -> LLVM dialect, ready for
 /// the JIT. Exactly what `trm-run --device cpu` runs; `trm-opt
 /// --trm-to-llvm-pipeline` reproduces it.
-void buildTRMToLLVMPipeline(OpPassManager &pm);
+void buildTRMToLLVMPipeline(OpPassManager &pm,
+                            const CPUCodegenOptions &options = {});
 
 /// The kind of Vulkan device the kernels are shaped for. A GPU gets 2-D
 /// matmul workgroups with both operands staged in shared memory; a CPU

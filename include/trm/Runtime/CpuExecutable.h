@@ -10,6 +10,7 @@
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "trm/Pipelines/Pipelines.h"
 #include "trm/Runtime/ModelSignature.h"
 
 #include <memory>
@@ -41,13 +42,17 @@ public:
   /// module is lowered in place; `pm` carries the pass-manager CLI options
   /// (--mlir-timing, --mlir-print-ir-*).
   static llvm::Expected<std::unique_ptr<CpuExecutable>>
-  compile(ModuleOp module, const ModelSignature &sig, PassManager &pm);
+  compile(ModuleOp module, const ModelSignature &sig, PassManager &pm,
+          const CPUCodegenOptions &options = {});
 
   /// The two halves of compile: lowering to the LLVM dialect (what a
   /// compiled artifact stores) and JIT-compiling a lowered module.
-  static llvm::Error lower(ModuleOp module, PassManager &pm);
+  static llvm::Error lower(ModuleOp module, PassManager &pm,
+                           const CPUCodegenOptions &options = {});
+  /// `threads` > 0 sets the OpenMP runtime's thread count (otherwise
+  /// OMP_NUM_THREADS, or every core).
   static llvm::Expected<std::unique_ptr<CpuExecutable>>
-  load(ModuleOp loweredModule, const ModelSignature &sig);
+  load(ModuleOp loweredModule, const ModelSignature &sig, int64_t threads = 0);
 
   /// Runs one batch. `weights` is packed by sig.weightTable.
   llvm::Error run(const std::vector<float> &weights, BatchBuffers &buffers);

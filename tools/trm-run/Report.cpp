@@ -1,0 +1,167 @@
+//===- Report.cpp - what trm-run prints about a run -----------------------===//
+#include "Report.h"
+
+#include "trm/Support/Version.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <cmath>
+
+using namespace trmrun;
+
+namespace {
+/// Whether sample `i`'s prediction equals its label.
+bool solved(const RunResults &r, const RunInputs &in, int64_t i) {
+  const int64_t s = r.seqLen;
+  return in.labels &&
+         std::equal(r.predictions.begin() + i * s,
+                    r.predictions.begin() + (i + 1) * s,
+                    in.labels->values.begin() + i * s);
+}
+
+int64_t countSolved(const RunResults &r, const RunInputs &in) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < r.count; ++i)
+    n += solved(r, in, i);
+  return n;
+}
+
+/// q_halt after the sample's last step.
+float finalQHalt(const RunResults &r, int64_t i) {
+  return r.stepQLogits[(i * r.maxSteps + r.steps[i] - 1) * 2];
+}
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+/// A square grid of tokens with the Sudoku encoding (digit = token - 1).
+template <typename T>
+void printGrid(llvm::raw_ostream &os, llvm::ArrayRef<T> cells) {
+  size_t side = static_cast<size_t>(std::lround(std::sqrt(double(cells.size()))));
+  for (size_t r = 0; r < side; ++r) {
+    os << "    ";
+    for (size_t c = 0; c < side; ++c) {
+      int64_t t = cells[r * side + c];
+      os << (t >= 2 ? char('0' + t - 1) : '.') << (c + 1 < side ? " " : "");
+    }
+    os << "\n";
+  }
+}
+} // namespace
+
+void trmrun::printHeader(llvm::raw_ostream &os, const RunStats &st,
+                         int64_t count) {
+  os << llvm::formatv("trm-run: {0} sample{1}, batch {2}, device {3}, "
+                      "halting {4}\n",
+                      count, count == 1 ? "" : "s", st.batch,
+                      st.deviceDescription, st.policy);
+  os.flush();
+}
+
+void trmrun::printResults(llvm::raw_ostream &os, const RunResults &r,
+                          const RunInputs &in, bool grids) {
+  const int64_t s = r.seqLen;
+  for (int64_t i = 0; grids && i < r.count; ++i) {
+    float q = finalQHalt(r, i);
+    os << llvm::formatv("puzzle {0}: halted after step {1} (q_halt {2:f2}, "
+                        "confidence {3:f3}){4}\n",
+                        i, r.steps[i], q, sigmoid(q),
+                        in.labels ? (solved(r, in, i) ? ", SOLVED" : ", WRONG")
+                                  : "");
+    os << "  puzzle:\n";
+    printGrid(os, llvm::ArrayRef<int64_t>(in.tokens.values).slice(i * s, s));
+    os << "  answer:\n";
+    printGrid(os, llvm::ArrayRef<int32_t>(r.predictions).slice(i * s, s));
+  }
+  if (in.labels) {
+    int64_t n = countSolved(r, in);
+    os << llvm::formatv("exact solves: {0} of {1} ({2:f1}%)\n", n, r.count,
+                        100.0 * n / r.count);
+  }
+}
+
+void trmrun::printStatistics(llvm::raw_ostream &os, const RunStats &st,
+                             const RunResults &r) {
+  os << llvm::formatv(st.artifact ? "timing: load {0:f3} s, JIT of the "
+                                    "artifact {1:f3} s, run {2:f3} s ({3:f2} "
+                                    "ms per sample)\n"
+                                  : "timing: load {0:f3} s, compile {1:f3} s, "
+                                    "run {2:f3} s ({3:f2} ms per sample)\n",
+                      st.loadSeconds, st.compileSeconds, st.runSeconds,
+                      1000.0 * st.runSeconds / r.count);
+  double meanSteps = 0;
+  for (int32_t steps : r.steps)
+    meanSteps += steps;
+  meanSteps /= r.count;
+  os << llvm::formatv(
+      "steps: mean {0:f2} of {1}; network calls executed {2} (batches of up "
+      "to {7}), needed by the samples {3}; early exit and partial batches "
+      "saved {4} of {5} ({6:f1}%)\n",
+      meanSteps, r.maxSteps, st.executedCalls, st.neededCalls,
+      st.fullCalls - st.executedCalls, st.fullCalls,
+      100.0 * (st.fullCalls - st.executedCalls) / st.fullCalls, st.batch);
+  if (!st.vulkan)
+    return;
+  const mlir::trm::VulkanRuntimeStats &v = *st.vulkan;
+  double perStep = st.executedSteps ? 1.0 / st.executedSteps : 0.0;
+  os << llvm::formatv(
+      "vulkan: {0} kernel dispatches ({1:f1} per supervision step), {2} "
+      "host synchronisations ({3:f2} per supervision step), {4} scalar "
+      "argument writes, {5} pipelines, {6} Vulkan memory allocations; "
+      "weights uploaded once to device-only memory ({7} bytes)\n",
+      v.dispatches, v.dispatches * perStep, v.hostSyncs, v.hostSyncs * perStep,
+      v.scalarWrites, v.pipelines, v.vulkanAllocations, st.uploadedWeightBytes);
+}
+
+void trmrun::writeJsonSummary(llvm::raw_ostream &os, const RunStats &st,
+                              const RunResults &r, const RunInputs &in,
+                              bool digits) {
+  llvm::json::OStream j(os, 2);
+  j.object([&] {
+    j.attribute("tool", "trm-run");
+    j.attribute("version", mlir::trm::getVersionString());
+    j.attribute("model", st.model);
+    j.attribute("device", st.device);
+    j.attribute("device_description", st.deviceDescription);
+    j.attribute("halting", st.policy);
+    j.attribute("batch", st.batch);
+    j.attribute("samples", r.count);
+    j.attribute("seq_len", r.seqLen);
+    j.attribute("vocab", r.vocab);
+    j.attribute("max_steps", r.maxSteps);
+    j.attributeObject("seconds", [&] {
+      j.attribute("load", st.loadSeconds);
+      j.attribute(st.artifact ? "jit" : "compile", st.compileSeconds);
+      j.attribute("run", st.runSeconds);
+      j.attribute("run_per_sample", st.runSeconds / r.count);
+    });
+    j.attributeObject("network_calls", [&] {
+      j.attribute("executed", st.executedCalls);
+      j.attribute("needed", st.neededCalls);
+      j.attribute("all_steps", st.fullCalls);
+    });
+    if (in.labels)
+      j.attribute("exact_solves", countSolved(r, in));
+    j.attributeArray("outputs", [&] {
+      for (const std::string &path : st.written)
+        j.value(path);
+    });
+    j.attributeArray("results", [&] {
+      for (int64_t i = 0; i < r.count; ++i)
+        j.object([&] {
+          j.attribute("sample", i);
+          j.attribute("steps", r.steps[i]);
+          j.attribute("q_halt", finalQHalt(r, i));
+          if (in.labels)
+            j.attribute("solved", solved(r, in, i));
+          j.attributeArray("prediction", [&] {
+            for (int64_t c = 0; c < r.seqLen; ++c) {
+              int32_t t = r.predictions[i * r.seqLen + c];
+              j.value(digits && t > 0 ? t - 1 : t);
+            }
+          });
+        });
+    });
+  });
+  os << "\n";
+}
