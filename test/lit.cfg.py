@@ -22,6 +22,9 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "VK_ICD_FILENAMES"])
 llvm_config.use_default_substitutions()
+# Imports of checkpoint directories are cached under the build, never in the
+# user's ~/.cache.
+config.environment["TRM_CACHE_DIR"] = os.path.join(config.test_exec_root, "trm-cache")
 
 tool_dirs = [config.trm_tools_dir, config.llvm_tools_dir]
 tools = ["trm-opt", "trm-import", "trm-run", "mlir-opt",

@@ -21,6 +21,7 @@
 #include "trm/Config/TRMConfig.h"
 #include "trm/Import/AtomicFile.h"
 #include "trm/Support/OutOfMemory.h"
+#include "trm/Support/Help.h"
 #include "trm/Support/Version.h"
 #include "trm/Import/Safetensors.h"
 #include "trm/Import/TrainerRun.h"
@@ -146,7 +147,7 @@ int main(int argc, char **argv) {
   trm::installOutOfMemoryHandlers("trm-import");
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
-  cl::HideUnrelatedOptions({&inputsCategory, &outputsCategory});
+  trm::showOnlyInHelp({&inputsCategory, &outputsCategory});
   cl::SetVersionPrinter(trm::printVersion);
   cl::ParseCommandLineOptions(
       argc, argv,

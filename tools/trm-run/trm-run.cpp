@@ -27,6 +27,8 @@
 #include "trm/Runtime/VulkanDevices.h"
 #include "trm/Runtime/VulkanExecutable.h"
 #include "trm/Support/OutOfMemory.h"
+#include "trm/Support/PassCounter.h"
+#include "trm/Support/Help.h"
 #include "trm/Support/Version.h"
 
 #include "mlir/IR/AsmState.h"
@@ -234,7 +236,7 @@ void parseCommandLine(int argc, char **argv) {
   claimThreadsOption();
   // --help shows trm-run's own options; --help-hidden also LLVM's and the
   // MLIR pass-manager flags, which work all the same.
-  cl::HideUnrelatedOptions({&inputsCategory, &executionCategory,
+  trm::showOnlyInHelp({&inputsCategory, &executionCategory,
                             &outputsCategory, &vulkanCategory});
   cl::SetVersionPrinter(trm::printVersion);
   cl::ParseCommandLineOptions(
@@ -742,6 +744,8 @@ int main(int argc, char **argv) {
   if (!exe)
     return fail(exe.takeError());
   stats.compileSeconds = secondsSince(t1);
+  if (trm::passCountersRequested())
+    trm::printPassCounters(llvm::errs());
   auto packed = packWeights(*weights, model->sig, weightsName);
   if (!packed)
     return fail(packed.takeError());

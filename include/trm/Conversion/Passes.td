@@ -16,9 +16,6 @@ def TRMBindWeights : Pass<"trm-bind-weights", "ModuleOp"> {
     (64 bytes) so vector loads of a row start aligned.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
-  let statistics = [
-    Statistic<"numParameters", "parameters", "Distinct parameters bound">,
-  ];
 }
 
 def ConvertTRMToLinalg : Pass<"convert-trm-to-linalg", "ModuleOp"> {

@@ -1,5 +1,6 @@
 //===- CPUTile.cpp - tile linalg ops into register-sized blocks ------------===//
 #include "trm/Codegen/CPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 #include "trm/Codegen/Common/Utils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -21,6 +22,11 @@ namespace {
 
 struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
   using Base::Base;
+  trm::PassCounter numContractions{this, "contractions", "Contractions tiled"};
+  trm::PassCounter numOthers{this, "others", "Other linalg ops tiled"};
+  trm::PassCounter numScalar{this, "scalar", "Linalg ops left untiled"};
+  trm::PassCounter numParallel{this,
+      "parallel", "Contractions split across threads"};
 
   /// Tile sizes for a contraction: batch 1, innermost m mTile, innermost n
   /// nTile, other m/n dims 1, k dims 1 (outer products).

@@ -1,5 +1,6 @@
 //===- CPUVectorize.cpp - vectorize register-sized linalg tiles -----------===//
 #include "trm/Codegen/CPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 #include "trm/Codegen/Common/Utils.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -15,6 +16,10 @@ using namespace mlir;
 namespace {
 struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
   using Base::Base;
+  trm::PassCounter numVectorized{this, "vectorized", "Linalg tiles vectorized"};
+  trm::PassCounter numScalar{this,
+      "scalar", "Linalg tiles left scalar (not vectorizable)"};
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> tiles;
     getOperation().walk([&](linalg::LinalgOp op) {

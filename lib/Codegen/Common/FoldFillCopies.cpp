@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/Common/Passes.h"
+#include "trm/Support/PassCounter.h"
 #include "trm/Codegen/Common/Utils.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -57,6 +58,8 @@ linalg::FillOp soleFill(Value root) {
 
 struct FoldFillCopiesPass
     : trm::impl::TRMFoldFillCopiesBase<FoldFillCopiesPass> {
+  trm::PassCounter numFolded{this, "folded", "Copies turned into fills"};
+
   void runOnOperation() override {
     DominanceInfo dominance(getOperation());
     SmallVector<linalg::CopyOp> copies;

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -260,6 +261,14 @@ bool placeAllocation(IRRewriter &rewriter, memref::AllocOp alloc,
 
 struct GPUAssignMemoryPass
     : trm::impl::TRMGPUAssignMemoryBase<GPUAssignMemoryPass> {
+  trm::PassCounter numDeviceAllocs{this,
+      "device-allocs", "Allocations in device-only memory"};
+  trm::PassCounter numSharedAllocs{this,
+      "shared-allocs", "Allocations in memory the host maps too"};
+  trm::PassCounter numFences{this, "fences", "Fences before host accesses"};
+  trm::PassCounter numScalarArgs{this,
+      "scalar-args", "Scalar kernel operands passed in buffers"};
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     int64_t scalars = 0;

@@ -1,5 +1,6 @@
 //===- GPUCollapseElementwise.cpp - element-wise ops on matmul-shaped views ===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -62,6 +63,9 @@ bool isRowReduction(linalg::GenericOp op) {
 
 struct GPUCollapseElementwisePass
     : trm::impl::TRMGPUCollapseElementwiseBase<GPUCollapseElementwisePass> {
+  trm::PassCounter numCollapsed{this,
+      "collapsed", "Element-wise ops and row reductions collapsed"};
+
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> candidates;
     getOperation().walk([&](linalg::GenericOp op) {

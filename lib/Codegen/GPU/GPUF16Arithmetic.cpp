@@ -1,5 +1,6 @@
 //===- GPUF16Arithmetic.cpp - kernel arithmetic in half precision ---------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -48,6 +49,10 @@ bool isLoopCarried(Value v) {
 
 struct GPUF16ArithmeticPass
     : trm::impl::TRMGPUF16ArithmeticBase<GPUF16ArithmeticPass> {
+  trm::PassCounter numConverted{this, "converted", "Ops rebuilt in f16"};
+  trm::PassCounter numAccumulations{this,
+      "accumulations", "Loop-carried sums kept in f32"};
+
   void runOnOperation() override {
     OpBuilder b(&getContext());
     Type f16 = b.getF16Type(), f32 = b.getF32Type();

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 #include "trm/Codegen/Common/Utils.h"
 #include "trm/Codegen/GPU/Utils.h"
 
@@ -80,6 +81,8 @@ std::optional<SmallVector<Operation *>> viewChain(Value v, Value root) {
 
 struct GPUForwardStateCopiesPass
     : trm::impl::TRMGPUForwardStateCopiesBase<GPUForwardStateCopiesPass> {
+  trm::PassCounter numForwarded{this, "forwarded", "State copies forwarded"};
+
   void runOnOperation() override {
     SmallVector<scf::IfOp> copies;
     getOperation().walk([&](scf::IfOp ifOp) {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -74,6 +75,8 @@ std::optional<std::pair<Value, Value>> asFill(scf::ParallelOp loop) {
 struct GPUFuseFillIntoReductionsPass
     : trm::impl::TRMGPUFuseFillIntoReductionsBase<
           GPUFuseFillIntoReductionsPass> {
+  trm::PassCounter numFused{this, "fused", "Fills folded into reductions"};
+
   void runOnOperation() override {
     SmallVector<scf::ParallelOp> loops;
     getOperation()->walk([&](scf::ParallelOp loop) {

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 #include "trm/Codegen/Common/Utils.h"
 #include "trm/Codegen/GPU/Utils.h"
 
@@ -237,6 +238,8 @@ void fuseAsLoop(Reduction r, Consumer consumer,
 struct GPUFuseReductionsPass
     : trm::impl::TRMGPUFuseReductionsBase<GPUFuseReductionsPass> {
   using Base::Base;
+  trm::PassCounter numFused{this,
+      "fused", "Reductions fused with their consumer"};
 
   void fuseAsWorkgroups(Reduction r, Consumer consumer,
                         RewriterBase &rewriter);

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -57,6 +58,9 @@ std::optional<Accumulator> findAccumulator(scf::ForOp loop) {
 
 struct GPUPromoteAccumulatorsPass
     : trm::impl::TRMGPUPromoteAccumulatorsBase<GPUPromoteAccumulatorsPass> {
+  trm::PassCounter numPromoted{this,
+      "promoted", "Accumulators carried in registers"};
+
   void runOnOperation() override {
     SmallVector<scf::ForOp> loops;
     getOperation()->walk([&](scf::ForOp loop) { loops.push_back(loop); });

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -24,6 +25,9 @@ using namespace mlir;
 namespace {
 struct GPUReductionsInnermostPass
     : trm::impl::TRMGPUReductionsInnermostBase<GPUReductionsInnermostPass> {
+  trm::PassCounter numInterchanged{this,
+      "interchanged", "Ops whose reduction loops were moved innermost"};
+
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "trm/Codegen/GPU/Utils.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -383,6 +384,9 @@ void MatmulTiler::rewrite() {
 struct GPUTileMatmulsPass
     : trm::impl::TRMGPUTileMatmulsBase<GPUTileMatmulsPass> {
   using Base::Base;
+  trm::PassCounter numTiled{this,
+      "tiled", "Matmul loops given workgroup tiles"};
+
   void runOnOperation() override {
     TileShape shape{threadsX, threadsY, rowsPerInvocation, colsPerInvocation,
                     kTile};

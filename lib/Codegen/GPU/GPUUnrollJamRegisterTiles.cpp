@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Codegen/GPU/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -23,6 +24,9 @@ namespace {
 struct GPUUnrollJamRegisterTilesPass
     : trm::impl::TRMGPUUnrollJamRegisterTilesBase<
           GPUUnrollJamRegisterTilesPass> {
+  trm::PassCounter numJammed{this,
+      "jammed", "Register tiles unrolled and jammed"};
+
   void runOnOperation() override {
     SmallVector<scf::ForOp> tiles;
     getOperation()->walk([&](scf::ForOp loop) {

@@ -1,5 +1,6 @@
 //===- BindWeights.cpp - trm.weight to slices of one packed argument ------===//
 #include "trm/Conversion/Passes.h"
+#include "trm/Support/PassCounter.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,6 +21,8 @@ constexpr int64_t kAlignElements = 16;
 
 struct BindWeightsPass : trm::impl::TRMBindWeightsBase<BindWeightsPass> {
   using Base::Base;
+  trm::PassCounter numParameters{this,
+      "parameters", "Distinct parameters bound"};
 
   LogicalResult bindFunction(func::FuncOp func) {
     llvm::MapVector<StringRef, SmallVector<WeightOp>> uses;

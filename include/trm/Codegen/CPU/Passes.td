@@ -40,12 +40,6 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::tensor::TensorDialect"];
-  let statistics = [
-    Statistic<"numContractions", "contractions", "Contractions tiled">,
-    Statistic<"numOthers", "others", "Other linalg ops tiled">,
-    Statistic<"numScalar", "scalar", "Linalg ops left untiled">,
-    Statistic<"numParallel", "parallel", "Contractions split across threads">,
-  ];
 }
 
 def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
@@ -63,11 +57,6 @@ def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
            "largest iteration space (points) to vectorize">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect"];
-  let statistics = [
-    Statistic<"numVectorized", "vectorized", "Linalg tiles vectorized">,
-    Statistic<"numScalar", "scalar",
-              "Linalg tiles left scalar (not vectorizable)">,
-  ];
 }
 
 def TRMCPULowerVectors : Pass<"trm-cpu-lower-vectors", "func::FuncOp"> {

@@ -28,9 +28,6 @@ def TRMFoldFillCopies : Pass<"trm-fold-fill-copies", "func::FuncOp"> {
     the same value. Loop-invariant code motion leaves such copies in front
     of every accumulator of the recursion.
   }];
-  let statistics = [
-    Statistic<"numFolded", "folded", "Copies turned into fills">,
-  ];
 }
 
 #endif // TRM_CODEGEN_COMMON_PASSES_TD

@@ -21,10 +21,6 @@ def TRMGPUReductionsInnermost : Pass<"trm-gpu-reductions-innermost",
     instead of one per batch.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-  let statistics = [
-    Statistic<"numInterchanged", "interchanged",
-              "Ops whose reduction loops were moved innermost">,
-  ];
 }
 
 def TRMGPUCollapseElementwise : Pass<"trm-gpu-collapse-elementwise",
@@ -47,10 +43,6 @@ def TRMGPUCollapseElementwise : Pass<"trm-gpu-collapse-elementwise",
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect"];
-  let statistics = [
-    Statistic<"numCollapsed", "collapsed",
-              "Element-wise ops and row reductions collapsed">,
-  ];
 }
 
 def TRMGPUPromoteAccumulators : Pass<"trm-gpu-promote-accumulators"> {
@@ -64,9 +56,6 @@ def TRMGPUPromoteAccumulators : Pass<"trm-gpu-promote-accumulators"> {
     this itself, because storage buffers may alias.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
-  let statistics = [
-    Statistic<"numPromoted", "promoted", "Accumulators carried in registers">,
-  ];
 }
 
 def TRMGPUFuseFillIntoReductions : Pass<"trm-gpu-fuse-fill-into-reductions"> {
@@ -80,9 +69,6 @@ def TRMGPUFuseFillIntoReductions : Pass<"trm-gpu-fuse-fill-into-reductions"> {
     after trm-gpu-promote-accumulators, which puts that load in front of the
     reduction loop. One kernel instead of two per matmul and row reduction.
   }];
-  let statistics = [
-    Statistic<"numFused", "fused", "Fills folded into reductions">,
-  ];
 }
 
 def TRMGPUFuseParallelLoops : Pass<"trm-gpu-fuse-parallel-loops",
@@ -116,9 +102,6 @@ def TRMGPUForwardStateCopies : Pass<"trm-gpu-forward-state-copies",
     The stores to `out` stay, so whether `out` is read later does not
     matter.
   }];
-  let statistics = [
-    Statistic<"numForwarded", "forwarded", "State copies forwarded">,
-  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
 }
@@ -155,9 +138,6 @@ def TRMGPUFuseReductions : Pass<"trm-gpu-fuse-reductions", "func::FuncOp"> {
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",
            "invocations per row (a power of two)">,
-  ];
-  let statistics = [
-    Statistic<"numFused", "fused", "Reductions fused with their consumer">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
@@ -201,9 +181,6 @@ def TRMGPUTileMatmuls : Pass<"trm-gpu-tile-matmuls", "func::FuncOp"> {
            /*default=*/"4", "accumulator columns of one invocation">,
     Option<"kTile", "k-tile", "int64_t", /*default=*/"16",
            "reduction steps staged in workgroup memory at a time">,
-  ];
-  let statistics = [
-    Statistic<"numTiled", "tiled", "Matmul loops given workgroup tiles">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
@@ -269,9 +246,6 @@ def TRMGPUUnrollJamRegisterTiles : Pass<"trm-gpu-unroll-jam-register-tiles"> {
     trm-gpu-promote-accumulators and canonicalize.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
-  let statistics = [
-    Statistic<"numJammed", "jammed", "Register tiles unrolled and jammed">,
-  ];
 }
 
 def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
@@ -293,11 +267,6 @@ def TRMGPUF16Arithmetic : Pass<"trm-gpu-f16-arithmetic", "gpu::GPUModuleOp"> {
     trm-run queries rather than assumes.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
-  let statistics = [
-    Statistic<"numConverted", "converted", "Ops rebuilt in f16">,
-    Statistic<"numAccumulations", "accumulations",
-              "Loop-carried sums kept in f32">,
-  ];
 }
 
 def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
@@ -321,12 +290,6 @@ def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
-  let statistics = [
-    Statistic<"numDeviceAllocs", "device-allocs", "Allocations in device-only memory">,
-    Statistic<"numSharedAllocs", "shared-allocs", "Allocations in memory the host maps too">,
-    Statistic<"numFences", "fences", "Fences before host accesses">,
-    Statistic<"numScalarArgs", "scalar-args", "Scalar kernel operands passed in buffers">,
-  ];
 }
 
 #endif // TRM_CODEGEN_GPU_PASSES_TD

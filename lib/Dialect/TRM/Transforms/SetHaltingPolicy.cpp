@@ -1,5 +1,6 @@
 //===- SetHaltingPolicy.cpp - choose fixed or q_halt halting --------------===//
 #include "trm/Dialect/TRM/Transforms/Passes.h"
+#include "trm/Support/PassCounter.h"
 
 namespace mlir::trm {
 #define GEN_PASS_DEF_TRMSETHALTINGPOLICY
@@ -13,6 +14,8 @@ namespace {
 struct SetHaltingPolicyPass
     : trm::impl::TRMSetHaltingPolicyBase<SetHaltingPolicyPass> {
   using Base::Base;
+  trm::PassCounter numLoopsChanged{this,
+      "loops-changed", "Number of trm.act loops whose policy changed"};
 
   void runOnOperation() override {
     std::optional<HaltingPolicy> wanted = parseHaltingPolicyName(policy);

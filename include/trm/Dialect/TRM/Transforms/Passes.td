@@ -15,10 +15,6 @@ def TRMSetHaltingPolicy : Pass<"trm-set-halting-policy", "ModuleOp"> {
     Option<"policy", "policy", "std::string", /*default=*/"\"fixed\"",
            "fixed | q_halt (or q)">,
   ];
-  let statistics = [
-    Statistic<"numLoopsChanged", "loops-changed",
-              "Number of trm.act loops whose policy changed">,
-  ];
 }
 
 #endif // TRM_DIALECT_TRM_TRANSFORMS_PASSES_TD

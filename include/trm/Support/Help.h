@@ -1,0 +1,14 @@
+//===- Help.h - --help that lists a tool's own options ------------*- C++ -*-===//
+#ifndef TRM_SUPPORT_HELP_H
+#define TRM_SUPPORT_HELP_H
+
+#include "llvm/Support/CommandLine.h"
+
+namespace mlir::trm {
+/// Like cl::HideUnrelatedOptions, but the others stay reachable: --help
+/// lists the options in `categories` (and the generic ones), --help-hidden
+/// every option LLVM and MLIR register, which all work all the same.
+void showOnlyInHelp(llvm::ArrayRef<const llvm::cl::OptionCategory *> categories);
+} // namespace mlir::trm
+
+#endif

@@ -1,0 +1,17 @@
+//===- Help.cpp - --help that lists a tool's own options ------------------===//
+#include "trm/Support/Help.h"
+
+namespace cl = llvm::cl;
+
+void mlir::trm::showOnlyInHelp(
+    llvm::ArrayRef<const cl::OptionCategory *> categories) {
+  // The generic category (--help, --version) is internal to LLVM: by name.
+  for (auto &[name, option] : cl::getRegisteredOptions()) {
+    bool shown = llvm::any_of(option->Categories, [&](const auto *category) {
+      return llvm::is_contained(categories, category) ||
+             category->getName() == "Generic Options";
+    });
+    if (!shown && option->getOptionHiddenFlag() == cl::NotHidden)
+      option->setHiddenFlag(cl::Hidden);
+  }
+}
