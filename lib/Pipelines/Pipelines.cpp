@@ -69,6 +69,8 @@ std::string printPipeline(OpPassManager &pm) {
 } // namespace
 
 void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm) {
+  // What the lowering makes from a trm op can be traced back to it.
+  pm.addPass(createTRMNameLocations());
   pm.addPass(createTRMBindWeights());
   pm.addPass(createConvertTRMToLinalg());
   pm.addPass(createConvertElementwiseToLinalgPass());
@@ -219,6 +221,7 @@ void mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   addKernelMappingPasses(pm, options);
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(trm::createTRMGPUNameKernels());
   addKernelPasses(pm, options);
   // Host: device buffers, fences before host reads, scalar arguments.
   pm.addPass(trm::createTRMGPUAssignMemory());

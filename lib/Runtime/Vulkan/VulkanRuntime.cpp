@@ -842,7 +842,8 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
     kernel = std::make_unique<Kernel>();
     kernel->shader = m->shader;
     kernel->entry = name;
-    kernel->label = llvm::formatv("kernel {0}", m->index);
+    // The compiler names kernels after their trm op (trm-gpu-name-kernels).
+    kernel->label = llvm::formatv("kernel {0} {1}", m->index, name);
   }
   return kernel.get();
 }

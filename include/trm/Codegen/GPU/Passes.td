@@ -292,4 +292,18 @@ def TRMGPUAssignMemory : Pass<"trm-gpu-assign-memory", "ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TRMGPUNameKernels : Pass<"trm-gpu-name-kernels", "ModuleOp"> {
+  let summary = "Name each outlined kernel after the trm op it came from";
+  let description = [{
+    After gpu-kernel-outlining every kernel is `@<func>_kernel` in its own
+    gpu.module. This pass renames each kernel after the trm op its launch's
+    location names (trm-name-locations), with the op's source line when the
+    location has one: `trm_attention_l14`. The name becomes the SPIR-V
+    entry point, which the Vulkan runtime receives and prints in
+    `--vulkan-profile` rows. Kernels whose location names no trm op keep
+    their name.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // TRM_CODEGEN_GPU_PASSES_TD
