@@ -6,6 +6,7 @@
 #include "trm/Import/TrainerRun.h"
 #include "trm/Support/Version.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"
@@ -117,6 +118,9 @@ openCachedImport(llvm::StringRef entry, MLIRContext &context,
                  llvm::SourceMgr &sourceMgr) {
   if (!fs::exists(entry))
     return std::nullopt;
+  // A damaged entry is imported again: its parse errors are nobody's.
+  ScopedDiagnosticHandler silence(&context,
+                                  [](Diagnostic &) { return success(); });
   auto source = openModuleFile(entry, context, sourceMgr);
   if (!source) {
     llvm::consumeError(source.takeError());

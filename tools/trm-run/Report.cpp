@@ -7,6 +7,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace trmrun;
 
@@ -34,6 +35,15 @@ float finalQHalt(const RunResults &r, int64_t i) {
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
+/// A JSON number with `decimals` places (llvm::json prints 17 digits).
+std::string fixed(double x, int decimals) {
+  if (!std::isfinite(x))
+    return "null";
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, x);
+  return text;
+}
+
 /// A square grid of tokens with the Sudoku encoding (digit = token - 1).
 template <typename T>
 void printGrid(llvm::raw_ostream &os, llvm::ArrayRef<T> cells) {
@@ -59,13 +69,16 @@ void trmrun::printHeader(llvm::raw_ostream &os, const RunStats &st,
 }
 
 void trmrun::printResults(llvm::raw_ostream &os, const RunResults &r,
-                          const RunInputs &in, bool grids) {
+                          const RunInputs &in, bool grids, bool allSteps) {
   const int64_t s = r.seqLen;
   for (int64_t i = 0; grids && i < r.count; ++i) {
     float q = finalQHalt(r, i);
-    os << llvm::formatv("puzzle {0}: halted after step {1} (q_halt {2:f2}, "
-                        "confidence {3:f3}){4}\n",
-                        i, r.steps[i], q, sigmoid(q),
+    os << llvm::formatv("puzzle {0}: {1} {2} (q_halt {3:f2}, confidence "
+                        "{4:f3}){5}\n",
+                        i, allSteps ? "ran all" : "halted after step",
+                        allSteps ? std::to_string(r.steps[i]) + " steps"
+                                 : std::to_string(r.steps[i]),
+                        q, sigmoid(q),
                         in.labels ? (solved(r, in, i) ? ", SOLVED" : ", WRONG")
                                   : "");
     os << "  puzzle:\n";
@@ -130,10 +143,18 @@ void trmrun::writeJsonSummary(llvm::raw_ostream &os, const RunStats &st,
     j.attribute("vocab", r.vocab);
     j.attribute("max_steps", r.maxSteps);
     j.attributeObject("seconds", [&] {
-      j.attribute("load", st.loadSeconds);
-      j.attribute(st.artifact ? "jit" : "compile", st.compileSeconds);
-      j.attribute("run", st.runSeconds);
-      j.attribute("run_per_sample", st.runSeconds / r.count);
+      j.attributeBegin("load");
+      j.rawValue(fixed(st.loadSeconds, 6));
+      j.attributeEnd();
+      j.attributeBegin(st.artifact ? "jit" : "compile");
+      j.rawValue(fixed(st.compileSeconds, 6));
+      j.attributeEnd();
+      j.attributeBegin("run");
+      j.rawValue(fixed(st.runSeconds, 6));
+      j.attributeEnd();
+      j.attributeBegin("run_per_sample");
+      j.rawValue(fixed(st.runSeconds / r.count, 6));
+      j.attributeEnd();
     });
     j.attributeObject("network_calls", [&] {
       j.attribute("executed", st.executedCalls);
@@ -151,15 +172,20 @@ void trmrun::writeJsonSummary(llvm::raw_ostream &os, const RunStats &st,
         j.object([&] {
           j.attribute("sample", i);
           j.attribute("steps", r.steps[i]);
-          j.attribute("q_halt", finalQHalt(r, i));
+          j.attributeBegin("q_halt");
+          j.rawValue(fixed(finalQHalt(r, i), 4));
+          j.attributeEnd();
           if (in.labels)
             j.attribute("solved", solved(r, in, i));
-          j.attributeArray("prediction", [&] {
-            for (int64_t c = 0; c < r.seqLen; ++c) {
-              int32_t t = r.predictions[i * r.seqLen + c];
-              j.value(digits && t > 0 ? t - 1 : t);
-            }
-          });
+          // One line per sample, not one per token.
+          std::string cells;
+          for (int64_t c = 0; c < r.seqLen; ++c) {
+            int32_t t = r.predictions[i * r.seqLen + c];
+            cells += (c ? ", " : "") + std::to_string(digits && t > 0 ? t - 1 : t);
+          }
+          j.attributeBegin("prediction");
+          j.rawValue("[" + cells + "]");
+          j.attributeEnd();
         });
     });
   });

@@ -43,8 +43,9 @@ void printHeader(llvm::raw_ostream &os, const RunStats &stats, int64_t count);
 
 /// Each sample's puzzle and answer as grids (square sequences, Sudoku
 /// digits), when `grids`; the exact solves when there are labels.
+/// `allSteps`: the fixed policy, where no sample halts early.
 void printResults(llvm::raw_ostream &os, const RunResults &results,
-                  const RunInputs &inputs, bool grids);
+                  const RunInputs &inputs, bool grids, bool allSteps);
 
 /// Timing, step counts and the Vulkan counters.
 void printStatistics(llvm::raw_ostream &os, const RunStats &stats,

@@ -71,10 +71,12 @@ static std::vector<int32_t> asDigits(llvm::ArrayRef<int32_t> tokens) {
   return digits;
 }
 
-static void writeTrace(llvm::raw_ostream &os, const RunResults &r) {
+static void writeTrace(llvm::raw_ostream &os, const RunResults &r,
+                       bool digits) {
   const int64_t s = r.seqLen, k = r.maxSteps;
   os << "# trm-run trace: per supervision step, each sample's q_halt, "
-        "sigmoid(q_halt) and prediction\n";
+        "sigmoid(q_halt) and prediction ("
+     << (digits ? "digits: token - 1" : "tokens") << ")\n";
   for (int64_t i = 0; i < r.count; ++i) {
     os << "sample " << i << " steps " << r.steps[i] << "\n";
     for (int64_t step = 0; step < r.steps[i]; ++step) {
@@ -82,8 +84,10 @@ static void writeTrace(llvm::raw_ostream &os, const RunResults &r) {
       os << llvm::formatv("  step {0,2} q_halt {1,10:f4} p_halt {2:f4} "
                           "prediction ",
                           step + 1, q, 1.0 / (1.0 + std::exp(-q)));
-      for (int64_t j = 0; j < s; ++j)
-        os << (j ? " " : "") << r.stepPredictions[(i * k + step) * s + j];
+      for (int64_t j = 0; j < s; ++j) {
+        int32_t t = r.stepPredictions[(i * k + step) * s + j];
+        os << (j ? " " : "") << (digits && t > 0 ? t - 1 : t);
+      }
       os << "\n";
     }
   }
@@ -105,7 +109,7 @@ llvm::Error RunOutputs::write(const RunResults &r,
                                             : r.stepPredictions);
   }
   if (trace)
-    writeTrace(*trace, r);
+    writeTrace(*trace, r, predictionsAsDigits);
   for (size_t i = 0; i < svgs.size(); ++i) {
     GridTrace picture;
     picture.input = tokens.slice(i * s, s);

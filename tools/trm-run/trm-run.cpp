@@ -643,11 +643,14 @@ std::string describeDevice(const Model &m, trm::VulkanRuntime *vulkan) {
 
 /// With Vulkan: the counters, the profile, the pipeline cache, and the
 /// validation layer's verdict (an error when it said anything).
-llvm::Error finishVulkan(trm::VulkanRuntime &vulkan, Executable &exe) {
+llvm::Error finishVulkan(trm::VulkanRuntime &vulkan, Executable &exe,
+                         bool validation) {
   vulkan.printProfile(log());
   if (llvm::Error err = vulkan.savePipelineCache())
     return err;
   exe.vulkan.reset();
+  if (!validation)
+    return llvm::Error::success();
   int64_t messages = vulkan.validationMessages();
   log() << "vulkan validation messages: " << messages << "\n";
   if (messages)
@@ -697,8 +700,8 @@ int main(int argc, char **argv) {
   if (compileOnly)
     return compileArtifact(*model, t0);
   if (weightsPath.empty() && model->source.checkpoint.empty())
-    return fail(error("--weights is required (but for a checkpoint "
-                      "directory, whose step_N it takes)"));
+    return fail(error("--weights is required (a checkpoint directory needs "
+                      "none: its latest step_N is used)"));
 
   // Inputs and outputs, all checked before any computation: every output's
   // temporary file is created now.
@@ -783,19 +786,21 @@ int main(int argc, char **argv) {
     log() << "trm-run: wrote " << path << "\n";
   if (vulkan)
     stats.vulkan = vulkan->stats();
+  // Sudokus given as digits come back as digits.
   if (json)
     trmrun::writeJsonSummary(llvm::outs(), stats, *results, *inputs,
-                             outputFormat == "digits");
+                             outputFormat == "digits" || !sudokus.empty());
   else
     trmrun::printResults(llvm::outs(), *results, *inputs,
-                         printGrids || !sudokus.empty());
+                         printGrids || !sudokus.empty(),
+                         model->policy == "fixed");
   llvm::outs().flush();
   if (!json && !printGrids && sudokus.empty() && stats.written.empty())
     log() << "trm-run: note: the predictions were not saved: --output-dir "
              "DIR writes them, --print-grids or --json prints them\n";
   trmrun::printStatistics(log(), stats, *results);
   if (vulkan)
-    if (llvm::Error err = finishVulkan(*vulkan, *exe))
+    if (llvm::Error err = finishVulkan(*vulkan, *exe, validation))
       return fail(std::move(err));
   return 0;
 }
