@@ -114,15 +114,13 @@ void mlir::trm::inferConfigFromWeights(TRMConfig &config,
   }
 }
 
-llvm::Error mlir::trm::applyDatasetJson(TRMConfig &config,
-                                        StringRef datasetPath,
-                                        StringRef configPath) {
+llvm::Expected<DatasetJson> mlir::trm::readDatasetJson(StringRef datasetPath) {
   auto buffer = llvm::MemoryBuffer::getFile(datasetPath, /*IsText=*/true);
   if (!buffer)
     return fileError(datasetPath,
                      "cannot open file: " + buffer.getError().message());
   if (llvm::Error err = checkJsonStructure((*buffer)->getBuffer(), datasetPath))
-    return err;
+    return std::move(err);
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   if (!json)
@@ -131,12 +129,13 @@ llvm::Error mlir::trm::applyDatasetJson(TRMConfig &config,
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
     return fileError(datasetPath, "expected a JSON object");
+  DatasetJson dataset;
   struct Field {
     const char *name;
     int64_t *value;
-  } fields[] = {{"vocab_size", &config.vocabSize},
-                {"seq_len", &config.seqLen},
-                {"num_puzzle_identifiers", &config.numPuzzleIdentifiers}};
+  } fields[] = {{"vocab_size", &dataset.vocabSize},
+                {"seq_len", &dataset.seqLen},
+                {"num_puzzle_identifiers", &dataset.numPuzzleIdentifiers}};
   for (Field &f : fields) {
     const llvm::json::Value *v = root->get(f.name);
     if (!v || v->kind() == llvm::json::Value::Null)
@@ -147,13 +146,43 @@ llvm::Error mlir::trm::applyDatasetJson(TRMConfig &config,
                                                   "positive integer",
                                                   f.name)
                                         .str());
-    if (*f.value == 0)
-      *f.value = *n;
-    else if (*f.value != *n)
+    *f.value = *n;
+  }
+  if (const llvm::json::Value *v = root->get("ignore_label_id");
+      v && v->kind() != llvm::json::Value::Null) {
+    dataset.ignoreLabelId = v->getAsInteger();
+    if (!dataset.ignoreLabelId)
+      return fileError(datasetPath,
+                       "field 'ignore_label_id': expected an integer or null");
+  }
+  return dataset;
+}
+
+llvm::Error mlir::trm::applyDatasetJson(TRMConfig &config,
+                                        StringRef datasetPath,
+                                        StringRef configPath) {
+  llvm::Expected<DatasetJson> dataset = readDatasetJson(datasetPath);
+  if (!dataset)
+    return dataset.takeError();
+  struct Field {
+    const char *name;
+    int64_t value;
+    int64_t *config;
+  } fields[] = {
+      {"vocab_size", dataset->vocabSize, &config.vocabSize},
+      {"seq_len", dataset->seqLen, &config.seqLen},
+      {"num_puzzle_identifiers", dataset->numPuzzleIdentifiers,
+       &config.numPuzzleIdentifiers}};
+  for (Field &f : fields) {
+    if (f.value == 0)
+      continue;
+    if (*f.config == 0)
+      *f.config = f.value;
+    else if (*f.config != f.value)
       return fileError(datasetPath,
                        llvm::formatv("field '{0}': {1} disagrees with {2} in "
                                      "{3}",
-                                     f.name, *n, *f.value, configPath)
+                                     f.name, f.value, *f.config, configPath)
                            .str());
   }
   return llvm::Error::success();

@@ -1,6 +1,8 @@
 //===- Inputs.cpp - the samples one trm-run computes ----------------------===//
 #include "Inputs.h"
 
+#include "trm/Import/WeightImport.h"
+
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -95,6 +97,25 @@ static llvm::Expected<IntArray> readTokens(const InputRequest &request,
   if (tokens->shape[0] == 0)
     return error(name + ": holds 0 samples, nothing to run");
   return tokens;
+}
+
+llvm::Error trmrun::resolveDataset(InputRequest &request,
+                                   std::optional<int64_t> &ignoreLabelId) {
+  if (request.datasetDir.empty())
+    return llvm::Error::success();
+  if (!request.inputPath.empty() || !request.labelsPath.empty() ||
+      !request.puzzleIdsPath.empty() || !request.sudokus.empty())
+    return error("--dataset gives the inputs, labels and puzzle identifiers: "
+                 "drop --input, --sudoku, --labels and --puzzle-ids");
+  const std::string &dir = request.datasetDir;
+  auto dataset = mlir::trm::readDatasetJson(dir + "/dataset.json");
+  if (!dataset)
+    return dataset.takeError();
+  ignoreLabelId = dataset->ignoreLabelId;
+  request.inputPath = dir + "/all__inputs.npy";
+  request.labelsPath = dir + "/all__labels.npy";
+  request.puzzleIdsPath = dir + "/all__puzzle_identifiers.npy";
+  return llvm::Error::success();
 }
 
 llvm::Expected<RunInputs>

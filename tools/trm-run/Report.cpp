@@ -12,20 +12,52 @@
 using namespace trmrun;
 
 namespace {
-/// Whether sample `i`'s prediction equals its label.
-bool solved(const RunResults &r, const RunInputs &in, int64_t i) {
-  const int64_t s = r.seqLen;
-  return in.labels &&
-         std::equal(r.predictions.begin() + i * s,
-                    r.predictions.begin() + (i + 1) * s,
-                    in.labels->values.begin() + i * s);
+/// Whether label token `t` counts (the reference maps ignore_label_id to
+/// -100, which no metric counts).
+bool counts(const RunInputs &in, int64_t t) {
+  return !in.ignoreLabelId || t != *in.ignoreLabelId;
 }
 
-int64_t countSolved(const RunResults &r, const RunInputs &in) {
-  int64_t n = 0;
-  for (int64_t i = 0; i < r.count; ++i)
-    n += solved(r, in, i);
-  return n;
+/// Sample `i`'s counted label tokens and how many of them were predicted.
+std::pair<int64_t, int64_t> labelTokens(const RunResults &r,
+                                        const RunInputs &in, int64_t i) {
+  int64_t counted = 0, right = 0;
+  for (int64_t c = i * r.seqLen; c < (i + 1) * r.seqLen; ++c) {
+    int64_t t = in.labels->values[c];
+    if (!counts(in, t))
+      continue;
+    ++counted;
+    right += r.predictions[c] == t;
+  }
+  return {counted, right};
+}
+
+/// Whether sample `i` predicted every label token that counts.
+bool solved(const RunResults &r, const RunInputs &in, int64_t i) {
+  if (!in.labels)
+    return false;
+  auto [counted, right] = labelTokens(r, in, i);
+  return counted > 0 && right == counted;
+}
+
+/// The reference's metrics (models/losses.py): over the samples with a
+/// label token that counts, exact accuracy is the share with all of them
+/// right, token accuracy the mean of each sample's share right.
+struct Accuracy {
+  int64_t scored = 0, exact = 0;
+  double tokenShareSum = 0;
+};
+Accuracy accuracy(const RunResults &r, const RunInputs &in) {
+  Accuracy a;
+  for (int64_t i = 0; i < r.count; ++i) {
+    auto [counted, right] = labelTokens(r, in, i);
+    if (counted == 0)
+      continue;
+    ++a.scored;
+    a.exact += right == counted;
+    a.tokenShareSum += double(right) / double(counted);
+  }
+  return a;
 }
 
 /// q_halt after the sample's last step.
@@ -86,11 +118,23 @@ void trmrun::printResults(llvm::raw_ostream &os, const RunResults &r,
     os << "  answer:\n";
     printGrid(os, llvm::ArrayRef<int32_t>(r.predictions).slice(i * s, s));
   }
-  if (in.labels) {
-    int64_t n = countSolved(r, in);
-    os << llvm::formatv("exact solves: {0} of {1} ({2:f1}%)\n", n, r.count,
-                        100.0 * n / r.count);
+  if (!in.labels)
+    return;
+  Accuracy a = accuracy(r, in);
+  if (a.scored == 0) {
+    os << "exact solves: no sample has a label token to score\n";
+    return;
   }
+  os << llvm::formatv("exact solves: {0} of {1} ({2:f1}%)\n", a.exact,
+                      a.scored, 100.0 * a.exact / a.scored);
+  os << llvm::formatv("token accuracy: {0:f2}%{1}\n",
+                      100.0 * a.tokenShareSum / a.scored,
+                      a.scored < r.count
+                          ? llvm::formatv(" ({0} samples without a label "
+                                          "token to score left out)",
+                                          r.count - a.scored)
+                                .str()
+                          : std::string());
 }
 
 void trmrun::printStatistics(llvm::raw_ostream &os, const RunStats &st,
@@ -161,8 +205,17 @@ void trmrun::writeJsonSummary(llvm::raw_ostream &os, const RunStats &st,
       j.attribute("needed", st.neededCalls);
       j.attribute("all_steps", st.fullCalls);
     });
-    if (in.labels)
-      j.attribute("exact_solves", countSolved(r, in));
+    if (in.labels) {
+      Accuracy a = accuracy(r, in);
+      j.attribute("scored_samples", a.scored);
+      j.attribute("exact_solves", a.exact);
+      j.attributeBegin("exact_accuracy");
+      j.rawValue(a.scored ? fixed(double(a.exact) / a.scored, 6) : "null");
+      j.attributeEnd();
+      j.attributeBegin("token_accuracy");
+      j.rawValue(a.scored ? fixed(a.tokenShareSum / a.scored, 6) : "null");
+      j.attributeEnd();
+    }
     j.attributeArray("outputs", [&] {
       for (const std::string &path : st.written)
         j.value(path);

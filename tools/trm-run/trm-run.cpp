@@ -153,6 +153,11 @@ static cl::opt<std::string> outputFormat(
              "step_predictions.npy as digits (token - 1; -1 still marks a "
              "step after the sample halted)"),
     cl::init("tokens"));
+static cl::opt<std::string> datasetDir(
+    "dataset", cl::cat(inputsCategory),
+    cl::desc("a split folder of the reference's builders (all__inputs.npy, "
+             "all__labels.npy, all__puzzle_identifiers.npy, dataset.json): "
+             "reports exact and token accuracy"));
 static cl::opt<std::string> labelsPath(
     "labels", cl::cat(inputsCategory),
     cl::desc("expected answers .npy [N, S]: report exact solves"));
@@ -288,8 +293,9 @@ llvm::Expected<std::string> checkFlags() {
   }
   if (compileOnly && artifactOut.empty())
     return error("--compile-only needs -o <artifact>");
-  if (!compileOnly && inputPath.empty() && sudokus.empty())
-    return error("one of --input or --sudoku is required");
+  if (!compileOnly && inputPath.empty() && sudokus.empty() &&
+      datasetDir.empty())
+    return error("one of --input, --sudoku or --dataset is required");
   if (!inputPath.empty() && !sudokus.empty())
     return error("--input and --sudoku both give the samples: use one");
   for (auto [flag, value] : {std::pair{&inputFormat, &inputFormat},
@@ -705,11 +711,17 @@ int main(int argc, char **argv) {
 
   // Inputs and outputs, all checked before any computation: every output's
   // temporary file is created now.
-  trmrun::InputRequest inputRequest{inputPath, sudokus, inputFormat == "digits",
-                                    puzzleIdsPath, labelsPath, firstSamples};
+  trmrun::InputRequest inputRequest{inputPath,    sudokus,
+                                    inputFormat == "digits",
+                                    puzzleIdsPath, labelsPath,
+                                    firstSamples, datasetDir};
+  std::optional<int64_t> ignoreLabelId;
+  if (llvm::Error err = trmrun::resolveDataset(inputRequest, ignoreLabelId))
+    return fail(std::move(err));
   auto inputs = trmrun::readRunInputs(inputRequest, model->sig);
   if (!inputs)
     return fail(inputs.takeError());
+  inputs->ignoreLabelId = ignoreLabelId;
   for (const std::string &warning : inputs->warnings)
     warn(warning);
   const int64_t count = inputs->count();

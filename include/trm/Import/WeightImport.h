@@ -14,6 +14,8 @@
 #include "trm/Config/TRMConfig.h"
 #include "trm/Import/Tensor.h"
 
+#include <optional>
+
 namespace mlir::trm {
 
 /// Strips any sequence of the `_orig_mod.`, `model.` and `inner.` prefixes.
@@ -49,6 +51,17 @@ canonicalizeWeights(std::vector<Tensor> tensors, llvm::StringRef file);
 /// vocab_size from embed_tokens (or lm_head), num_puzzle_identifiers from
 /// puzzle_emb.weights, seq_len from embed_pos or mlp_t weights (L - P).
 void inferConfigFromWeights(TRMConfig &config, const CheckpointWeights &weights);
+
+/// What trm reads of the reference's dataset.json; 0 and nullopt: absent
+/// (or null).
+struct DatasetJson {
+  int64_t vocabSize = 0, seqLen = 0, numPuzzleIdentifiers = 0;
+  /// Label tokens the metrics skip (the reference maps them to -100).
+  std::optional<int64_t> ignoreLabelId;
+};
+
+/// Reads a dataset.json. Errors name the file and the field.
+llvm::Expected<DatasetJson> readDatasetJson(llvm::StringRef datasetPath);
 
 /// Reads vocab_size, seq_len and num_puzzle_identifiers from the reference's
 /// dataset.json into the fields `config` leaves at 0; a value that disagrees
