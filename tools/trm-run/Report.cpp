@@ -170,9 +170,10 @@ void trmrun::printStatistics(llvm::raw_ostream &os, const RunStats &st,
       v.scalarWrites, v.pipelines, v.vulkanAllocations, st.uploadedWeightBytes);
 }
 
-void trmrun::writeJsonSummary(llvm::raw_ostream &os, const RunStats &st,
-                              const RunResults &r, const RunInputs &in,
-                              bool digits) {
+void trmrun::writeJsonSummary(
+    llvm::raw_ostream &os, const RunStats &st, const RunResults &r,
+    const RunInputs &in, bool digits,
+    const std::function<void(llvm::json::OStream &)> &extra) {
   llvm::json::OStream j(os, 2);
   j.object([&] {
     j.attribute("tool", "trm-run");
@@ -220,6 +221,10 @@ void trmrun::writeJsonSummary(llvm::raw_ostream &os, const RunStats &st,
       for (const std::string &path : st.written)
         j.value(path);
     });
+    if (extra) {
+      extra(j);
+      return;
+    }
     j.attributeArray("results", [&] {
       for (int64_t i = 0; i < r.count; ++i)
         j.object([&] {

@@ -14,6 +14,10 @@
 
 #include "trm/Runtime/VulkanRuntime.h"
 
+#include "llvm/Support/JSON.h"
+
+#include <functional>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,9 +57,12 @@ void printStatistics(llvm::raw_ostream &os, const RunStats &stats,
 
 /// One JSON object: the run, its cost, and every sample's steps, final
 /// q_halt and prediction (digits when `digits`), solved or not with labels.
-void writeJsonSummary(llvm::raw_ostream &os, const RunStats &stats,
-                      const RunResults &results, const RunInputs &inputs,
-                      bool digits);
+/// `extra`, when given, adds attributes and replaces the per-sample results
+/// (the ARC evaluation's scores).
+void writeJsonSummary(
+    llvm::raw_ostream &os, const RunStats &stats, const RunResults &results,
+    const RunInputs &inputs, bool digits,
+    const std::function<void(llvm::json::OStream &)> &extra = nullptr);
 
 } // namespace trmrun
 

@@ -10,6 +10,7 @@
 // and the compilation, the batches, then the files and the report.
 //
 //===----------------------------------------------------------------------===//
+#include "ArcEvaluation.h"
 #include "Inputs.h"
 #include "ModelSource.h"
 #include "Progress.h"
@@ -55,6 +56,7 @@ static cl::OptionCategory inputsCategory("Model and inputs");
 static cl::OptionCategory executionCategory("Execution");
 static cl::OptionCategory outputsCategory("Outputs");
 static cl::OptionCategory vulkanCategory("Vulkan");
+static cl::OptionCategory arcCategory("ARC-AGI evaluation");
 
 static cl::opt<std::string> modelPath(
     cl::Positional, cl::cat(inputsCategory),
@@ -158,6 +160,22 @@ static cl::opt<std::string> datasetDir(
     cl::desc("a split folder of the reference's builders (all__inputs.npy, "
              "all__labels.npy, all__puzzle_identifiers.npy, dataset.json): "
              "reports exact and token accuracy"));
+static cl::opt<std::string> arcChallenges(
+    "arc-challenges", cl::cat(arcCategory),
+    cl::desc("evaluate on ARC tasks (arc-agi_*_challenges.json): every test "
+             "input under each augmentation --arc-identifiers names, voted "
+             "as the reference votes; --output-dir gets submission.json"));
+static cl::opt<std::string> arcSolutions(
+    "arc-solutions", cl::cat(arcCategory),
+    cl::desc("the tasks' solutions: pass@1, 2, 5, 10, 100, 1000"));
+static cl::opt<std::string> arcIdentifiers(
+    "arc-identifiers", cl::cat(arcCategory),
+    cl::desc("identifiers.json of the data set the checkpoint was trained "
+             "on (puzzle id -> task and augmentation)"));
+static cl::opt<std::string> arcAugmentations(
+    "arc-augmentations", cl::cat(arcCategory),
+    cl::desc("all (default) | original | N: each task's first N variants"),
+    cl::init("all"));
 static cl::opt<std::string> labelsPath(
     "labels", cl::cat(inputsCategory),
     cl::desc("expected answers .npy [N, S]: report exact solves"));
@@ -242,7 +260,7 @@ void parseCommandLine(int argc, char **argv) {
   // --help shows trm-run's own options; --help-hidden also LLVM's and the
   // MLIR pass-manager flags, which work all the same.
   trm::showOnlyInHelp({&inputsCategory, &executionCategory,
-                            &outputsCategory, &vulkanCategory});
+                            &outputsCategory, &vulkanCategory, &arcCategory});
   cl::SetVersionPrinter(trm::printVersion);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -274,6 +292,25 @@ int listDevicesAndExit(bool validation) {
   return 0;
 }
 
+/// --arc-challenges: the ARC files, and none of the flags whose samples or
+/// outputs the evaluation replaces.
+llvm::Expected<std::string> checkArcFlags(std::string policy) {
+  if (arcIdentifiers.empty())
+    return error("--arc-challenges needs --arc-identifiers (the identifiers.json "
+                 "the checkpoint was trained with)");
+  for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
+           &inputPath, &datasetDir, &labelsPath, &puzzleIdsPath,
+           &firstSamples, &tracePath, &traceSvgPrefix, &printGrids,
+           &compileOnly, &inputFormat, &outputFormat})
+    if (flag->getNumOccurrences())
+      return error("--" + flag->ArgStr +
+                   " does not go with --arc-challenges, which makes the "
+                   "samples and writes submission.json");
+  if (!sudokus.empty())
+    return error("--sudoku does not go with --arc-challenges");
+  return policy;
+}
+
 /// The command line's own consistency, checked before any file is read.
 /// Returns the halting policy asked for (empty: the module's own).
 llvm::Expected<std::string> checkFlags() {
@@ -293,6 +330,12 @@ llvm::Expected<std::string> checkFlags() {
   }
   if (compileOnly && artifactOut.empty())
     return error("--compile-only needs -o <artifact>");
+  if (!arcChallenges.empty())
+    return checkArcFlags(policy);
+  for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
+           &arcSolutions, &arcIdentifiers, &arcAugmentations})
+    if (flag->getNumOccurrences())
+      return error("--" + flag->ArgStr + " needs --arc-challenges");
   if (!compileOnly && inputPath.empty() && sudokus.empty() &&
       datasetDir.empty())
     return error("one of --input, --sudoku or --dataset is required");
@@ -586,12 +629,18 @@ llvm::Expected<Executable> compileModel(Model &m, trm::VulkanRuntime *vulkan) {
   return exe;
 }
 
+/// What a batch's rows go to besides RunResults: the ARC votes.
+using BatchSink =
+    std::function<void(int64_t start, int64_t n, const trm::BatchBuffers &)>;
+
 /// Runs every sample in batches of at most the model's batch size. A short
 /// last batch tells the model how many of its rows are samples; the model
 /// computes no others (their rows stay zero, and their outputs are dropped).
-llvm::Expected<trmrun::RunResults> runBatches(Executable &exe, const Model &m,
-                                              const trmrun::RunInputs &in,
-                                              trmrun::RunStats &stats) {
+/// Without `keepArrays` only the steps are kept (the sink has the rest).
+llvm::Expected<trmrun::RunResults>
+runBatches(Executable &exe, const Model &m, const trmrun::RunInputs &in,
+           trmrun::RunStats &stats, bool keepArrays,
+           const BatchSink &sink = nullptr) {
   const trm::ModelSignature &sig = m.sig;
   const int64_t count = in.count(), b = sig.batch, s = sig.seqLen,
                 v = sig.vocab, k = sig.maxSteps;
@@ -600,11 +649,13 @@ llvm::Expected<trmrun::RunResults> runBatches(Executable &exe, const Model &m,
   r.seqLen = s;
   r.vocab = v;
   r.maxSteps = k;
-  r.predictions.resize(count * s);
   r.steps.resize(count);
-  r.stepPredictions.resize(count * k * s);
-  r.logits.resize(count * s * v);
-  r.stepQLogits.resize(count * k * 2);
+  if (keepArrays) {
+    r.predictions.resize(count * s);
+    r.stepPredictions.resize(count * k * s);
+    r.logits.resize(count * s * v);
+    r.stepQLogits.resize(count * k * 2);
+  }
   trm::BatchBuffers buf(sig);
   trmrun::Progress progress(count, progressInterval, !quiet);
   for (int64_t start = 0; start < count; start += b) {
@@ -617,13 +668,19 @@ llvm::Expected<trmrun::RunResults> runBatches(Executable &exe, const Model &m,
     buf.samples = n;
     if (llvm::Error err = exe.run(buf))
       return std::move(err);
-    std::copy_n(buf.predictions.begin(), n * s, r.predictions.begin() + start * s);
-    std::copy_n(buf.logits.begin(), n * s * v, r.logits.begin() + start * s * v);
-    std::copy_n(buf.stepQLogits.begin(), n * k * 2,
-                r.stepQLogits.begin() + start * k * 2);
     std::copy_n(buf.steps.begin(), n, r.steps.begin() + start);
-    std::copy_n(buf.stepPredictions.begin(), n * k * s,
-                r.stepPredictions.begin() + start * k * s);
+    if (keepArrays) {
+      std::copy_n(buf.predictions.begin(), n * s,
+                  r.predictions.begin() + start * s);
+      std::copy_n(buf.logits.begin(), n * s * v,
+                  r.logits.begin() + start * s * v);
+      std::copy_n(buf.stepQLogits.begin(), n * k * 2,
+                  r.stepQLogits.begin() + start * k * 2);
+      std::copy_n(buf.stepPredictions.begin(), n * k * s,
+                  r.stepPredictions.begin() + start * k * s);
+    }
+    if (sink)
+      sink(start, n, buf);
     // The model counts the rows its loops computed; a step runs the whole
     // batch only while every row of it is a running sample.
     stats.executedCalls += buf.networkCalls;
@@ -711,6 +768,16 @@ int main(int argc, char **argv) {
 
   // Inputs and outputs, all checked before any computation: every output's
   // temporary file is created now.
+  std::unique_ptr<trmrun::ArcEvaluation> arc;
+  if (!arcChallenges.empty()) {
+    auto created = trmrun::ArcEvaluation::create(
+        {arcChallenges, arcSolutions, arcIdentifiers, arcAugmentations,
+         outputDir},
+        model->sig);
+    if (!created)
+      return fail(created.takeError());
+    arc = std::move(*created);
+  }
   trmrun::InputRequest inputRequest{inputPath,    sudokus,
                                     inputFormat == "digits",
                                     puzzleIdsPath, labelsPath,
@@ -718,15 +785,17 @@ int main(int argc, char **argv) {
   std::optional<int64_t> ignoreLabelId;
   if (llvm::Error err = trmrun::resolveDataset(inputRequest, ignoreLabelId))
     return fail(std::move(err));
-  auto inputs = trmrun::readRunInputs(inputRequest, model->sig);
+  auto inputs = arc ? llvm::Expected<trmrun::RunInputs>(arc->inputs())
+                    : trmrun::readRunInputs(inputRequest, model->sig);
   if (!inputs)
     return fail(inputs.takeError());
   inputs->ignoreLabelId = ignoreLabelId;
   for (const std::string &warning : inputs->warnings)
     warn(warning);
   const int64_t count = inputs->count();
-  trmrun::OutputRequest request{outputDir, tracePath, traceSvgPrefix,
-                                traceSvgSamples, outputFormat == "digits"};
+  trmrun::OutputRequest request{arc ? "" : outputDir.getValue(), tracePath,
+                                traceSvgPrefix, traceSvgSamples,
+                                outputFormat == "digits"};
   auto outputs = trmrun::RunOutputs::open(request, count, model->sig.seqLen);
   if (!outputs)
     return fail(outputs.takeError());
@@ -780,8 +849,15 @@ int main(int argc, char **argv) {
   stats.artifact = model->isArtifact;
   stats.batch = model->sig.batch;
   trmrun::printHeader(log(), stats, count);
+  if (arc)
+    log() << "trm-run: " << arc->describePlan() << "\n";
   auto t2 = Clock::now();
-  auto results = runBatches(*exe, *model, *inputs, stats);
+  BatchSink sink;
+  if (arc)
+    sink = [&](int64_t start, int64_t n, const trm::BatchBuffers &buf) {
+      arc->addBatch(start, n, buf, model->sig.maxSteps);
+    };
+  auto results = runBatches(*exe, *model, *inputs, stats, !arc, sink);
   if (!results)
     return fail(results.takeError());
   stats.runSeconds = secondsSince(t2);
@@ -790,18 +866,30 @@ int main(int argc, char **argv) {
   std::optional<llvm::ArrayRef<int64_t>> labelValues;
   if (inputs->labels)
     labelValues = inputs->labels->values;
-  if (llvm::Error err =
-          outputs->write(*results, inputs->tokens.values, labelValues))
-    return fail(std::move(err));
-  stats.written.assign(outputs->paths().begin(), outputs->paths().end());
+  if (arc) {
+    if (llvm::Error err = arc->writeFiles())
+      return fail(std::move(err));
+    stats.written.assign(arc->paths().begin(), arc->paths().end());
+  } else {
+    if (llvm::Error err =
+            outputs->write(*results, inputs->tokens.values, labelValues))
+      return fail(std::move(err));
+    stats.written.assign(outputs->paths().begin(), outputs->paths().end());
+  }
   for (const std::string &path : stats.written)
     log() << "trm-run: wrote " << path << "\n";
   if (vulkan)
     stats.vulkan = vulkan->stats();
   // Sudokus given as digits come back as digits.
-  if (json)
+  if (json && arc)
+    trmrun::writeJsonSummary(
+        llvm::outs(), stats, *results, *inputs, false,
+        [&](llvm::json::OStream &j) { arc->writeJsonScores(j); });
+  else if (json)
     trmrun::writeJsonSummary(llvm::outs(), stats, *results, *inputs,
                              outputFormat == "digits" || !sudokus.empty());
+  else if (arc)
+    arc->printScores(llvm::outs());
   else
     trmrun::printResults(llvm::outs(), *results, *inputs,
                          printGrids || !sudokus.empty(),

@@ -42,7 +42,7 @@ def TRM_HaltingPolicyEnum : I32EnumAttr<"HaltingPolicy",
 }
 def TRM_HaltingPolicyAttr : EnumAttr<TRM_Dialect, TRM_HaltingPolicyEnum,
                                      "halting_policy"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 def TRM_MixFeatures : I32EnumAttrCase<"Features", 0, "features">;
@@ -54,7 +54,7 @@ def TRM_MixAxisEnum : I32EnumAttr<"MixAxis",
   let genSpecializedAttr = 0;
 }
 def TRM_MixAxisAttr : EnumAttr<TRM_Dialect, TRM_MixAxisEnum, "mix_axis"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 #endif // TRM_DIALECT_TD

@@ -115,7 +115,7 @@ def TRM_SwiGLUOp : TRM_Op<"swiglu", [Pure]> {
                        F64Attr:$expansion);
   let results = (outs TRM_FloatTensor:$result);
   let assemblyFormat = [{
-    $hidden `,` $gate_up_weight `,` $down_weight `over` $mix
+    $hidden `,` $gate_up_weight `,` $down_weight `over` `` $mix
     `expansion` $expansion attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -252,7 +252,7 @@ def TRM_ActOp : TRM_Op<"act", [RecursiveMemoryEffects, SingleBlock,
                       TRM_IntTensor:$network_calls);
   let regions = (region SizedRegion<1>:$step);
   let assemblyFormat = [{
-    `max_steps` $max_steps `policy` $policy
+    `max_steps` $max_steps `policy` `` $policy
     `answer` `(` $answer `)` `latent` `(` $latent `)`
     (`samples` `(` $samples^ `:` type($samples) `)`)? `:` type($answer)
     `->` type($logits) `,` type($step_q_logits) `,` type($step_predictions)

@@ -1,0 +1,356 @@
+//===- ArcEvaluation.cpp - ARC-AGI scored as the reference scores it ------===//
+#include "ArcEvaluation.h"
+
+#include "trm/Import/JsonStructure.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <map>
+
+using namespace trmrun;
+namespace arc = mlir::trm::arc;
+namespace json = llvm::json;
+
+static constexpr int64_t kPassKs[] = {1, 2, 5, 10, 100, 1000};
+
+static llvm::Error error(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// A JSON file, its nesting checked before it is parsed.
+static llvm::Expected<json::Value> readJson(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return error(path + ": cannot open file: " + buffer.getError().message());
+  if (llvm::Error err =
+          mlir::trm::checkJsonStructure((*buffer)->getBuffer(), path))
+    return std::move(err);
+  auto value = json::parse((*buffer)->getBuffer());
+  if (!value)
+    return error(path + ": not valid JSON: " +
+                 llvm::toString(value.takeError()));
+  return value;
+}
+
+/// A grid written as [[row], ...]; `what` names it in errors.
+static llvm::Expected<arc::Grid> readGrid(const json::Value *value,
+                                          const llvm::Twine &what) {
+  const json::Array *rows = value ? value->getAsArray() : nullptr;
+  if (!rows)
+    return error(what + ": expected a grid (a list of rows)");
+  std::vector<std::vector<int64_t>> cells;
+  for (const json::Value &row : *rows) {
+    const json::Array *colours = row.getAsArray();
+    if (!colours)
+      return error(what + ": a row is not a list of colours");
+    cells.emplace_back();
+    for (const json::Value &colour : *colours) {
+      std::optional<int64_t> c = colour.getAsInteger();
+      if (!c)
+        return error(what + ": a colour is not an integer");
+      cells.back().push_back(*c);
+    }
+  }
+  return arc::makeGrid(cells, what.str());
+}
+
+/// The challenges' tasks, by id, with their test inputs (and the solutions'
+/// outputs when a solutions file is given).
+static llvm::Error readTasks(const ArcRequest &request,
+                             std::map<std::string, std::vector<arc::Grid>> &inputs,
+                             std::map<std::string, std::vector<arc::Grid>> &outputs) {
+  auto challenges = readJson(request.challengesPath);
+  if (!challenges)
+    return challenges.takeError();
+  const json::Object *root = challenges->getAsObject();
+  if (!root || root->empty())
+    return error(request.challengesPath + ": expected an object of tasks");
+  for (const auto &[id, task] : *root) {
+    const json::Object *t = task.getAsObject();
+    const json::Array *tests = t ? t->getArray("test") : nullptr;
+    if (!tests || tests->empty())
+      return error(request.challengesPath + ": task '" + id.str() +
+                   "': no \"test\" list");
+    for (auto [i, pair] : llvm::enumerate(*tests)) {
+      const json::Object *p = pair.getAsObject();
+      auto grid = readGrid(p ? p->get("input") : nullptr,
+                           request.challengesPath + ": task '" + id.str() +
+                               "' test " + llvm::Twine(i) + " input");
+      if (!grid)
+        return grid.takeError();
+      inputs[id.str()].push_back(std::move(*grid));
+    }
+  }
+  if (request.solutionsPath.empty())
+    return llvm::Error::success();
+  auto solutions = readJson(request.solutionsPath);
+  if (!solutions)
+    return solutions.takeError();
+  const json::Object *answers = solutions->getAsObject();
+  if (!answers)
+    return error(request.solutionsPath + ": expected an object of tasks");
+  for (const auto &[id, tests] : inputs) {
+    const json::Array *grids = answers->getArray(id);
+    if (!grids || grids->size() != tests.size())
+      return error(llvm::formatv("{0}: task '{1}': expected {2} solution "
+                                 "grid(s), one per test input",
+                                 request.solutionsPath, id, tests.size()));
+    for (auto [i, grid] : llvm::enumerate(*grids)) {
+      auto g = readGrid(&grid, request.solutionsPath + ": task '" + id +
+                                   "' solution " + llvm::Twine(i));
+      if (!g)
+        return g.takeError();
+      outputs[id].push_back(std::move(*g));
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// identifiers.json's variants of each task, by puzzle id; names of other
+/// tasks are left alone.
+static llvm::Expected<std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>>>
+readVariants(llvm::StringRef path,
+             const std::map<std::string, std::vector<arc::Grid>> &tasks,
+             int64_t &names) {
+  auto identifiers = readJson(path);
+  if (!identifiers)
+    return identifiers.takeError();
+  const json::Array *list = identifiers->getAsArray();
+  if (!list)
+    return error(path + ": expected a list of puzzle identifier names");
+  names = list->size();
+  std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>>
+      variants;
+  for (auto [id, value] : llvm::enumerate(*list)) {
+    std::optional<llvm::StringRef> name = value.getAsString();
+    if (!name)
+      return error(llvm::formatv("{0}: entry {1} is not a string", path, id));
+    if (id == 0 || !tasks.count(name->split("|||").first.str()))
+      continue; // the blank id, or a task not evaluated
+    auto aug = arc::parseAugmentation(*name);
+    if (!aug)
+      return error(path + ": " + llvm::toString(aug.takeError()));
+    variants[aug->task].push_back({int64_t(id), std::move(*aug)});
+  }
+  return variants;
+}
+
+/// Keeps the variants --arc-augmentations asks for.
+static llvm::Error selectVariants(
+    llvm::StringRef spec,
+    std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>> &variants) {
+  int64_t first = 0;
+  if (spec == "all")
+    return llvm::Error::success();
+  if (spec != "original" && (spec.getAsInteger(10, first) || first < 1))
+    return error("--arc-augmentations: '" + spec +
+                 "' is not all, original or a positive count");
+  for (auto &[task, list] : variants) {
+    if (spec == "original")
+      llvm::erase_if(list, [](const auto &v) { return !v.second.isOriginal(); });
+    else if (int64_t(list.size()) > first)
+      list.resize(first);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<ArcEvaluation>>
+ArcEvaluation::create(const ArcRequest &request,
+                      const mlir::trm::ModelSignature &sig) {
+  if (sig.seqLen != arc::kSeqLen || sig.vocab != 12)
+    return error(llvm::formatv("--arc-challenges: the model takes {0} tokens "
+                               "of a vocabulary of {1}; ARC's are 900 and 12",
+                               sig.seqLen, sig.vocab));
+  std::map<std::string, std::vector<arc::Grid>> inputs, outputs;
+  if (llvm::Error err = readTasks(request, inputs, outputs))
+    return std::move(err);
+  int64_t names = 0;
+  auto variants = readVariants(request.identifiersPath, inputs, names);
+  if (!variants)
+    return variants.takeError();
+  if (sig.numPuzzleIds > 0 && names > sig.numPuzzleIds)
+    return error(llvm::formatv(
+        "{0}: {1} names, but the model's puzzle embedding has {2} rows: give "
+        "the identifiers.json of the data set the checkpoint was trained on",
+        request.identifiersPath, names, sig.numPuzzleIds));
+  if (llvm::Error err = selectVariants(request.augmentations, *variants))
+    return std::move(err);
+
+  std::unique_ptr<ArcEvaluation> eval(new ArcEvaluation());
+  eval->haveSolutions = !request.solutionsPath.empty();
+  RunInputs &in = eval->samples;
+  in.tokensName = request.challengesPath;
+  for (auto &[id, grids] : inputs) {
+    Task task{id, grids, outputs[id], {}};
+    task.votes.resize(grids.size());
+    const auto &list = (*variants)[id];
+    eval->variantsUsed += list.size();
+    for (size_t test = 0; test < grids.size(); ++test)
+      for (const auto &[pid, aug] : list) {
+        std::vector<int32_t> tokens = arc::encodeGrid(aug.apply(grids[test]));
+        in.tokens.values.insert(in.tokens.values.end(), tokens.begin(),
+                                tokens.end());
+        in.ids.values.push_back(pid);
+        eval->origins.push_back({eval->tasks.size(), test, aug});
+      }
+    eval->tasks.push_back(std::move(task));
+  }
+  const int64_t count = eval->origins.size();
+  if (count == 0)
+    return error(request.identifiersPath +
+                 ": names no variant of any task in " + request.challengesPath);
+  in.tokens.shape = {count, arc::kSeqLen};
+  in.ids.shape = {count};
+  if (!request.outputDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(request.outputDir))
+      return error(request.outputDir + ": " + ec.message());
+    for (auto [name, stream] :
+         {std::pair{"submission.json", &eval->submission},
+          std::pair{"arc_candidates.json", &eval->candidates}}) {
+      std::string path = request.outputDir + "/" + name;
+      auto os = eval->files.add(path);
+      if (!os)
+        return os.takeError();
+      *stream = &*os;
+      eval->finalPaths.push_back(path);
+    }
+  }
+  return eval;
+}
+
+std::string ArcEvaluation::describePlan() const {
+  int64_t tests = 0;
+  for (const Task &t : tasks)
+    tests += t.inputs.size();
+  return llvm::formatv("ARC: {0} tasks, {1} test inputs, {2} variants, {3} "
+                       "samples",
+                       tasks.size(), tests, variantsUsed, origins.size());
+}
+
+void ArcEvaluation::addBatch(int64_t start, int64_t n,
+                             const mlir::trm::BatchBuffers &buf,
+                             int64_t maxSteps) {
+  for (int64_t i = 0; i < n; ++i) {
+    const Origin &o = origins[start + i];
+    llvm::ArrayRef<int32_t> tokens(buf.predictions.data() + i * arc::kSeqLen,
+                                   arc::kSeqLen);
+    // The q_halt of the sample's last step, in float64 as the reference.
+    double q = buf.stepQLogits[(i * maxSteps + buf.steps[i] - 1) * 2];
+    arc::Grid prediction = o.augmentation.invert(arc::cropPrediction(tokens));
+    tasks[o.task].votes[o.test].push_back(
+        {std::move(prediction), 1.0 / (1.0 + std::exp(-q))});
+  }
+}
+
+std::vector<std::vector<arc::Candidate>>
+ArcEvaluation::ranked(const Task &t) const {
+  std::vector<std::vector<arc::Candidate>> out;
+  for (const auto &votes : t.votes)
+    out.push_back(arc::rankCandidates(votes));
+  return out;
+}
+
+std::vector<double> ArcEvaluation::passAtK() const {
+  std::vector<double> score(std::size(kPassKs), 0.0);
+  for (const Task &t : tasks) {
+    auto candidates = ranked(t);
+    for (size_t k = 0; k < score.size(); ++k) {
+      int64_t passed = 0;
+      for (size_t test = 0; test < candidates.size(); ++test)
+        passed += arc::passesAt(candidates[test], t.solutions[test], kPassKs[k]);
+      score[k] += double(passed) / t.inputs.size();
+    }
+  }
+  for (double &s : score)
+    s /= tasks.size();
+  return score;
+}
+
+void ArcEvaluation::printScores(llvm::raw_ostream &os) const {
+  os << describePlan() << "\n";
+  if (!haveSolutions)
+    return;
+  std::vector<double> score = passAtK();
+  os << "ARC";
+  for (size_t k = 0; k < score.size(); ++k)
+    os << llvm::formatv("{0} pass@{1} {2:f2}%", k ? "," : ":", kPassKs[k],
+                        100 * score[k]);
+  os << "\n";
+}
+
+void ArcEvaluation::writeJsonScores(json::OStream &j) const {
+  j.attributeObject("arc", [&] {
+    j.attribute("tasks", int64_t(tasks.size()));
+    j.attribute("samples", int64_t(origins.size()));
+    if (!haveSolutions)
+      return;
+    std::vector<double> score = passAtK();
+    for (size_t k = 0; k < score.size(); ++k)
+      j.attribute(("pass@" + llvm::Twine(kPassKs[k])).str(), score[k]);
+  });
+}
+
+/// A grid as nested JSON arrays.
+static void writeGrid(json::OStream &j, const arc::Grid &g) {
+  j.array([&] {
+    for (int64_t r = 0; r < g.rows; ++r)
+      j.array([&] {
+        for (int64_t c = 0; c < g.cols; ++c)
+          j.value(int64_t(g.at(r, c)));
+      });
+  });
+}
+
+llvm::Error ArcEvaluation::writeFiles() {
+  if (!submission)
+    return llvm::Error::success();
+  json::OStream sub(*submission), cand(*candidates, 1);
+  sub.object([&] {
+    cand.object([&] {
+      for (const Task &t : tasks) {
+        auto candidates = ranked(t);
+        // A test input without a vote has no entry, as in the reference.
+        sub.attributeArray(t.id, [&] {
+          for (const auto &c : candidates) {
+            if (c.empty())
+              continue;
+            std::pair<arc::Grid, arc::Grid> attempts =
+                arc::submissionAttempts(c);
+            sub.object([&] {
+              sub.attributeBegin("attempt_1");
+              writeGrid(sub, attempts.first);
+              sub.attributeEnd();
+              sub.attributeBegin("attempt_2");
+              writeGrid(sub, attempts.second);
+              sub.attributeEnd();
+            });
+          }
+        });
+        cand.attributeArray(t.id, [&] {
+          for (const auto &c : candidates) {
+            if (c.empty()) {
+              cand.value(nullptr);
+              continue;
+            }
+            cand.array([&] {
+              for (const arc::Candidate &x : c)
+                cand.object([&] {
+                  cand.attributeBegin("grid");
+                  writeGrid(cand, x.grid);
+                  cand.attributeEnd();
+                  cand.attribute("votes", x.votes);
+                  cand.attribute("mean_confidence", x.meanConfidence);
+                });
+            });
+          }
+        });
+      }
+    });
+  });
+  *submission << "\n";
+  *candidates << "\n";
+  return files.commit();
+}

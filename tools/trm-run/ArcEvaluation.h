@@ -1,0 +1,86 @@
+//===- ArcEvaluation.h - ARC-AGI scored as the reference scores it -*- C++ -*-===//
+//
+// trm-run --arc-challenges: every test input of every task runs under each
+// of the task's augmentations that identifiers.json names (with that
+// variant's puzzle identifier); each prediction is cropped, inverted and
+// cast as a vote with confidence sigmoid(q_halt); the ranked candidates give
+// submission.json and, with the solutions, pass@K (lib/ARC has the rules).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TRM_TOOLS_TRMRUN_ARCEVALUATION_H
+#define TRM_TOOLS_TRMRUN_ARCEVALUATION_H
+
+#include "Inputs.h"
+
+#include "trm/ARC/Voting.h"
+#include "trm/Import/AtomicFile.h"
+#include "trm/Runtime/CpuExecutable.h"
+
+#include "llvm/Support/JSON.h"
+
+#include <memory>
+#include <optional>
+
+namespace trmrun {
+
+struct ArcRequest {
+  std::string challengesPath, solutionsPath, identifiersPath;
+  /// all | original | N (each task's first N variants by puzzle id).
+  std::string augmentations = "all";
+  /// Where submission.json and arc_candidates.json go; empty: nowhere.
+  std::string outputDir;
+};
+
+class ArcEvaluation {
+public:
+  /// Reads the tasks and identifiers and lays out the samples: per task
+  /// (by id), test input and variant (by puzzle id). Creates the output
+  /// files' temporaries. Errors name the file and the task or index.
+  static llvm::Expected<std::unique_ptr<ArcEvaluation>>
+  create(const ArcRequest &request, const mlir::trm::ModelSignature &sig);
+
+  /// The samples to run.
+  const RunInputs &inputs() const { return samples; }
+  std::string describePlan() const;
+
+  /// Casts the votes of samples [start, start + n), the rows of `buf`.
+  void addBatch(int64_t start, int64_t n, const mlir::trm::BatchBuffers &buf,
+                int64_t maxSteps);
+
+  /// pass@K and the counts, to stdout; the JSON summary's "arc" object.
+  void printScores(llvm::raw_ostream &os) const;
+  void writeJsonScores(llvm::json::OStream &j) const;
+  /// submission.json and arc_candidates.json, renamed into place together.
+  llvm::Error writeFiles();
+  llvm::ArrayRef<std::string> paths() const { return finalPaths; }
+
+private:
+  struct Task {
+    std::string id;
+    std::vector<mlir::trm::arc::Grid> inputs;
+    std::vector<mlir::trm::arc::Grid> solutions; ///< empty without them
+    std::vector<std::vector<mlir::trm::arc::Vote>> votes; ///< per test input
+  };
+  struct Origin {
+    size_t task, test;
+    mlir::trm::arc::Augmentation augmentation;
+  };
+  ArcEvaluation() = default;
+  std::vector<std::vector<mlir::trm::arc::Candidate>> ranked(const Task &t) const;
+  /// pass@K for each of kPassKs: the mean over tasks of the share of its
+  /// test inputs whose label is among the first K candidates.
+  std::vector<double> passAtK() const;
+
+  std::vector<Task> tasks;
+  std::vector<Origin> origins;
+  RunInputs samples;
+  bool haveSolutions = false;
+  int64_t variantsUsed = 0;
+  mlir::trm::OutputSet files;
+  llvm::raw_ostream *submission = nullptr, *candidates = nullptr;
+  std::vector<std::string> finalPaths;
+};
+
+} // namespace trmrun
+
+#endif
