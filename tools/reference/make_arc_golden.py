@@ -17,7 +17,9 @@ pass@K. Votes are cast in puzzle-identifier order.
 
     /usr/bin/python3 tools/reference/make_arc_golden.py --arc-dir DIR
 
-DIR holds arc-agi_evaluation_{challenges,solutions}.json.
+DIR holds arc-agi_evaluation_{challenges,solutions}.json. split/ holds the
+same samples as the reference's builder writes a test split (all__*.npy,
+identifiers.json, test_puzzles.json), in puzzle-identifier order.
 """
 import argparse
 import collections
@@ -282,6 +284,29 @@ def write(out, arch, dataset, w, challenges, solutions, names, samples, result):
     dump("expected/submission.json", submission)
     dump("expected/scores.json", scores)
     dump("expected/candidates.json", per_task)
+    write_split(os.path.join(out, "split"), challenges, solutions, names, samples)
+
+
+def write_split(out, challenges, solutions, names, samples):
+    """The same samples as the reference's builder lays out a test split:
+    DATA/test/all__*.npy, DATA/identifiers.json, DATA/test_puzzles.json."""
+    os.makedirs(os.path.join(out, "test"))
+    puzzles = {t: {"train": c["train"],
+                   "test": [dict(p, output=solutions[t][i]) for i, p in enumerate(c["test"])]}
+               for t, c in challenges.items()}
+    json.dump(puzzles, open(os.path.join(out, "test_puzzles.json"), "w"))
+    json.dump(names, open(os.path.join(out, "identifiers.json"), "w"))
+    labels = [encode(apply_aug(np.array(solutions[task][t], np.uint8), k, m))
+              for task, t, pid, k, m, _ in samples]
+    np.save(os.path.join(out, "test", "all__inputs.npy"), np.stack([s[5] for s in samples]))
+    np.save(os.path.join(out, "test", "all__labels.npy"), np.stack(labels).astype(np.int32))
+    np.save(os.path.join(out, "test", "all__puzzle_identifiers.npy"),
+            np.array([s[2] for s in samples], np.int32))
+    json.dump({"pad_id": 0, "ignore_label_id": 0, "blank_identifier_id": 0,
+               "vocab_size": 12, "seq_len": 900, "num_puzzle_identifiers": len(names),
+               "total_groups": len(samples), "mean_puzzle_examples": 1,
+               "total_puzzles": len(samples), "sets": ["all"]},
+              open(os.path.join(out, "test", "dataset.json"), "w"))
 
 
 if __name__ == "__main__":

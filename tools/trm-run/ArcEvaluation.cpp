@@ -6,9 +6,11 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <map>
+#include <set>
 
 using namespace trmrun;
 namespace arc = mlir::trm::arc;
@@ -82,10 +84,20 @@ static llvm::Error readTasks(const ArcRequest &request,
       if (!grid)
         return grid.takeError();
       inputs[id.str()].push_back(std::move(*grid));
+      // test_puzzles.json (the builder's) carries the outputs in the pairs.
+      if (!p->get("output"))
+        continue;
+      auto output = readGrid(p->get("output"),
+                             request.challengesPath + ": task '" + id.str() +
+                                 "' test " + llvm::Twine(i) + " output");
+      if (!output)
+        return output.takeError();
+      outputs[id.str()].push_back(std::move(*output));
     }
   }
   if (request.solutionsPath.empty())
     return llvm::Error::success();
+  outputs.clear();
   auto solutions = readJson(request.solutionsPath);
   if (!solutions)
     return solutions.takeError();
@@ -109,28 +121,40 @@ static llvm::Error readTasks(const ArcRequest &request,
   return llvm::Error::success();
 }
 
-/// identifiers.json's variants of each task, by puzzle id; names of other
-/// tasks are left alone.
-static llvm::Expected<std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>>>
-readVariants(llvm::StringRef path,
-             const std::map<std::string, std::vector<arc::Grid>> &tasks,
-             int64_t &names) {
+/// identifiers.json: the name of every puzzle id (0 is the blank one).
+static llvm::Expected<std::vector<std::string>> readNames(llvm::StringRef path) {
   auto identifiers = readJson(path);
   if (!identifiers)
     return identifiers.takeError();
   const json::Array *list = identifiers->getAsArray();
   if (!list)
     return error(path + ": expected a list of puzzle identifier names");
-  names = list->size();
-  std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>>
-      variants;
+  std::vector<std::string> names;
   for (auto [id, value] : llvm::enumerate(*list)) {
     std::optional<llvm::StringRef> name = value.getAsString();
     if (!name)
       return error(llvm::formatv("{0}: entry {1} is not a string", path, id));
-    if (id == 0 || !tasks.count(name->split("|||").first.str()))
+    names.push_back(name->str());
+  }
+  return names;
+}
+
+/// identifiers.json's variants of each task, by puzzle id; names of other
+/// tasks are left alone.
+static llvm::Expected<std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>>>
+readVariants(llvm::StringRef path,
+             const std::map<std::string, std::vector<arc::Grid>> &tasks,
+             int64_t &names) {
+  auto list = readNames(path);
+  if (!list)
+    return list.takeError();
+  names = list->size();
+  std::map<std::string, std::vector<std::pair<int64_t, arc::Augmentation>>>
+      variants;
+  for (auto [id, name] : llvm::enumerate(*list)) {
+    if (id == 0 || !tasks.count(llvm::StringRef(name).split("|||").first.str()))
       continue; // the blank id, or a task not evaluated
-    auto aug = arc::parseAugmentation(*name);
+    auto aug = arc::parseAugmentation(name);
     if (!aug)
       return error(path + ": " + llvm::toString(aug.takeError()));
     variants[aug->task].push_back({int64_t(id), std::move(*aug)});
@@ -204,20 +228,118 @@ ArcEvaluation::create(const ArcRequest &request,
                  ": names no variant of any task in " + request.challengesPath);
   in.tokens.shape = {count, arc::kSeqLen};
   in.ids.shape = {count};
-  if (!request.outputDir.empty()) {
-    if (std::error_code ec = llvm::sys::fs::create_directories(request.outputDir))
-      return error(request.outputDir + ": " + ec.message());
-    for (auto [name, stream] :
-         {std::pair{"submission.json", &eval->submission},
-          std::pair{"arc_candidates.json", &eval->candidates}}) {
-      std::string path = request.outputDir + "/" + name;
-      auto os = eval->files.add(path);
-      if (!os)
-        return os.takeError();
-      *stream = &*os;
-      eval->finalPaths.push_back(path);
-    }
+  if (llvm::Error err = eval->openOutputs(request.outputDir))
+    return std::move(err);
+  return eval;
+}
+
+llvm::Error ArcEvaluation::openOutputs(llvm::StringRef dir) {
+  if (dir.empty())
+    return llvm::Error::success();
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return error(dir + ": " + ec.message());
+  for (auto [name, stream] : {std::pair{"submission.json", &submission},
+                              std::pair{"arc_candidates.json", &candidates}}) {
+    std::string path = (dir + "/" + name).str();
+    auto os = files.add(path);
+    if (!os)
+      return os.takeError();
+    *stream = &*os;
+    finalPaths.push_back(path);
   }
+  return llvm::Error::success();
+}
+
+/// The split's file `name`, beside it or in the data set's folder above.
+static std::string findBesideSplit(llvm::StringRef split, llvm::StringRef name) {
+  std::string inSplit = (split + "/" + name).str();
+  if (llvm::sys::fs::exists(inSplit))
+    return inSplit;
+  return (llvm::sys::path::parent_path(split) + "/" + name).str();
+}
+
+bool ArcEvaluation::isArcSplit(llvm::StringRef split) {
+  return llvm::sys::fs::exists(findBesideSplit(split, "identifiers.json")) &&
+         llvm::sys::fs::exists(findBesideSplit(split, "test_puzzles.json"));
+}
+
+llvm::Expected<std::unique_ptr<ArcEvaluation>>
+ArcEvaluation::createFromSplit(llvm::StringRef split,
+                               const mlir::trm::ModelSignature &sig,
+                               llvm::StringRef outputDir) {
+  if (sig.seqLen != arc::kSeqLen || sig.vocab != 12)
+    return error(llvm::formatv("--dataset: the model takes {0} tokens of a "
+                               "vocabulary of {1}; ARC's are 900 and 12",
+                               sig.seqLen, sig.vocab));
+  ArcRequest request;
+  request.challengesPath = findBesideSplit(split, "test_puzzles.json");
+  std::string namesPath = findBesideSplit(split, "identifiers.json");
+  std::map<std::string, std::vector<arc::Grid>> inputs, outputs;
+  if (llvm::Error err = readTasks(request, inputs, outputs))
+    return std::move(err);
+  auto names = readNames(namesPath);
+  if (!names)
+    return names.takeError();
+  InputRequest rows;
+  rows.inputPath = (split + "/all__inputs.npy").str();
+  rows.puzzleIdsPath = (split + "/all__puzzle_identifiers.npy").str();
+  auto all = readRunInputs(rows, sig);
+  if (!all)
+    return all.takeError();
+
+  std::unique_ptr<ArcEvaluation> eval(new ArcEvaluation());
+  std::map<std::string, size_t> taskIndex;
+  for (auto &[id, grids] : inputs) {
+    taskIndex[id] = eval->tasks.size();
+    eval->haveSolutions = true;
+    Task task{id, grids, outputs[id], {}};
+    task.votes.resize(grids.size());
+    eval->tasks.push_back(std::move(task));
+  }
+  for (const Task &t : eval->tasks)
+    eval->haveSolutions &= t.solutions.size() == t.inputs.size();
+  std::set<int64_t> variants;
+  RunInputs &in = eval->samples;
+  in.tokensName = rows.inputPath;
+  for (int64_t row = 0; row < all->count(); ++row) {
+    int64_t pid = all->ids.values[row];
+    if (pid == 0)
+      continue; // padding rows, dropped as the evaluator drops them
+    if (pid >= int64_t(names->size()))
+      return error(llvm::formatv("{0}: row {1}: puzzle id {2}, but {3} names "
+                                 "only {4}",
+                                 rows.puzzleIdsPath, row, pid, namesPath,
+                                 names->size()));
+    auto aug = arc::parseAugmentation((*names)[pid]);
+    if (!aug)
+      return error(namesPath + ": " + llvm::toString(aug.takeError()));
+    auto task = taskIndex.find(aug->task);
+    if (task == taskIndex.end())
+      continue; // a task test_puzzles.json does not evaluate
+    // The evaluator finds the test input a row belongs to by its grid.
+    llvm::ArrayRef<int64_t> tokens(all->tokens.values.data() + row * arc::kSeqLen,
+                                   arc::kSeqLen);
+    std::vector<int32_t> narrow(tokens.begin(), tokens.end());
+    arc::Grid input = aug->invert(arc::cropPrediction(narrow));
+    const std::vector<arc::Grid> &tests = eval->tasks[task->second].inputs;
+    auto test = llvm::find(tests, input);
+    if (test == tests.end())
+      continue;
+    in.tokens.values.insert(in.tokens.values.end(), tokens.begin(), tokens.end());
+    in.ids.values.push_back(pid);
+    eval->origins.push_back(
+        {task->second, size_t(test - tests.begin()), std::move(*aug)});
+    variants.insert(pid);
+  }
+  const int64_t count = eval->origins.size();
+  if (count == 0)
+    return error(rows.inputPath + ": no row is a test input of " +
+                 request.challengesPath);
+  eval->variantsUsed = variants.size();
+  in.tokens.shape = {count, arc::kSeqLen};
+  in.ids.shape = {count};
+  if (llvm::Error err = eval->openOutputs(outputDir))
+    return std::move(err);
   return eval;
 }
 

@@ -39,6 +39,17 @@ public:
   static llvm::Expected<std::unique_ptr<ArcEvaluation>>
   create(const ArcRequest &request, const mlir::trm::ModelSignature &sig);
 
+  /// The reference's prebuilt test split (DATA/test/all__*.npy, with
+  /// DATA/identifiers.json and DATA/test_puzzles.json, which holds the
+  /// outputs): its rows as they are, each matched to its task's test input
+  /// by the inverted grid, as the evaluator does.
+  static llvm::Expected<std::unique_ptr<ArcEvaluation>>
+  createFromSplit(llvm::StringRef split, const mlir::trm::ModelSignature &sig,
+                  llvm::StringRef outputDir);
+  /// Whether `split` has identifiers.json and test_puzzles.json beside it
+  /// (or in its parent): an ARC split.
+  static bool isArcSplit(llvm::StringRef split);
+
   /// The samples to run.
   const RunInputs &inputs() const { return samples; }
   std::string describePlan() const;
@@ -66,6 +77,7 @@ private:
     mlir::trm::arc::Augmentation augmentation;
   };
   ArcEvaluation() = default;
+  llvm::Error openOutputs(llvm::StringRef dir);
   std::vector<std::vector<mlir::trm::arc::Candidate>> ranked(const Task &t) const;
   /// pass@K for each of kPassKs: the mean over tasks of the share of its
   /// test inputs whose label is among the first K candidates.

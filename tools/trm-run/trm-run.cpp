@@ -769,7 +769,13 @@ int main(int argc, char **argv) {
   // Inputs and outputs, all checked before any computation: every output's
   // temporary file is created now.
   std::unique_ptr<trmrun::ArcEvaluation> arc;
-  if (!arcChallenges.empty()) {
+  if (!datasetDir.empty() && trmrun::ArcEvaluation::isArcSplit(datasetDir)) {
+    auto created = trmrun::ArcEvaluation::createFromSplit(
+        datasetDir, model->sig, outputDir);
+    if (!created)
+      return fail(created.takeError());
+    arc = std::move(*created);
+  } else if (!arcChallenges.empty()) {
     auto created = trmrun::ArcEvaluation::create(
         {arcChallenges, arcSolutions, arcIdentifiers, arcAugmentations,
          outputDir},
