@@ -89,7 +89,8 @@ mlir::trm::importTrainerModel(const ImportRequest &request) {
   // An explicit one or one beside the configuration always applies; one
   // found through data_paths only for sizes nothing else tells (the
   // folder may have changed since the training).
-  const bool beside = located && model.datasetJsonTried.size() == 1;
+  // locateDatasetJson tries the file beside the configuration first.
+  const bool beside = located && *located == model.datasetJsonTried.front();
   if (!request.datasetJsonPath.empty() || beside)
     if (llvm::Error err = apply(beside ? *located : request.datasetJsonPath))
       return std::move(err);

@@ -22,6 +22,17 @@ static llvm::Error error(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
+/// An error unless the model reads ARC's 900 tokens of 12; `flag` is the
+/// option that asked for an ARC evaluation.
+static llvm::Error checkArcModel(const mlir::trm::ModelSignature &sig,
+                                 llvm::StringRef flag) {
+  if (sig.seqLen == arc::kSeqLen && sig.vocab == 12)
+    return llvm::Error::success();
+  return error(llvm::formatv("{0}: the model takes {1} tokens of a vocabulary "
+                             "of {2}; ARC's are 900 and 12",
+                             flag, sig.seqLen, sig.vocab));
+}
+
 /// A JSON file, its nesting checked before it is parsed.
 static llvm::Expected<json::Value> readJson(llvm::StringRef path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
@@ -184,10 +195,8 @@ static llvm::Error selectVariants(
 llvm::Expected<std::unique_ptr<ArcEvaluation>>
 ArcEvaluation::create(const ArcRequest &request,
                       const mlir::trm::ModelSignature &sig) {
-  if (sig.seqLen != arc::kSeqLen || sig.vocab != 12)
-    return error(llvm::formatv("--arc-challenges: the model takes {0} tokens "
-                               "of a vocabulary of {1}; ARC's are 900 and 12",
-                               sig.seqLen, sig.vocab));
+  if (llvm::Error err = checkArcModel(sig, "--arc-challenges"))
+    return std::move(err);
   std::map<std::string, std::vector<arc::Grid>> inputs, outputs;
   if (llvm::Error err = readTasks(request, inputs, outputs))
     return std::move(err);
@@ -204,33 +213,46 @@ ArcEvaluation::create(const ArcRequest &request,
     return std::move(err);
 
   std::unique_ptr<ArcEvaluation> eval(new ArcEvaluation());
+  eval->addTasks(inputs, outputs);
   eval->haveSolutions = !request.solutionsPath.empty();
   RunInputs &in = eval->samples;
   in.tokensName = request.challengesPath;
-  for (auto &[id, grids] : inputs) {
-    Task task{id, grids, outputs[id], {}};
-    task.votes.resize(grids.size());
-    const auto &list = (*variants)[id];
+  for (auto [index, task] : llvm::enumerate(eval->tasks)) {
+    const auto &list = (*variants)[task.id];
     eval->variantsUsed += list.size();
-    for (size_t test = 0; test < grids.size(); ++test)
+    for (size_t test = 0; test < task.inputs.size(); ++test)
       for (const auto &[pid, aug] : list) {
-        std::vector<int32_t> tokens = arc::encodeGrid(aug.apply(grids[test]));
+        std::vector<int32_t> tokens =
+            arc::encodeGrid(aug.apply(task.inputs[test]));
         in.tokens.values.insert(in.tokens.values.end(), tokens.begin(),
                                 tokens.end());
         in.ids.values.push_back(pid);
-        eval->origins.push_back({eval->tasks.size(), test, aug});
+        eval->origins.push_back({index, test, aug});
       }
-    eval->tasks.push_back(std::move(task));
   }
-  const int64_t count = eval->origins.size();
-  if (count == 0)
+  if (eval->origins.empty())
     return error(request.identifiersPath +
                  ": names no variant of any task in " + request.challengesPath);
-  in.tokens.shape = {count, arc::kSeqLen};
-  in.ids.shape = {count};
-  if (llvm::Error err = eval->openOutputs(request.outputDir))
+  if (llvm::Error err = eval->finishSamples(request.outputDir))
     return std::move(err);
   return eval;
+}
+
+void ArcEvaluation::addTasks(
+    const std::map<std::string, std::vector<arc::Grid>> &inputs,
+    std::map<std::string, std::vector<arc::Grid>> &outputs) {
+  for (const auto &[id, grids] : inputs) {
+    Task task{id, grids, outputs[id], {}};
+    task.votes.resize(grids.size());
+    tasks.push_back(std::move(task));
+  }
+}
+
+llvm::Error ArcEvaluation::finishSamples(llvm::StringRef outputDir) {
+  const int64_t count = origins.size();
+  samples.tokens.shape = {count, arc::kSeqLen};
+  samples.ids.shape = {count};
+  return openOutputs(outputDir);
 }
 
 llvm::Error ArcEvaluation::openOutputs(llvm::StringRef dir) {
@@ -267,10 +289,8 @@ llvm::Expected<std::unique_ptr<ArcEvaluation>>
 ArcEvaluation::createFromSplit(llvm::StringRef split,
                                const mlir::trm::ModelSignature &sig,
                                llvm::StringRef outputDir) {
-  if (sig.seqLen != arc::kSeqLen || sig.vocab != 12)
-    return error(llvm::formatv("--dataset: the model takes {0} tokens of a "
-                               "vocabulary of {1}; ARC's are 900 and 12",
-                               sig.seqLen, sig.vocab));
+  if (llvm::Error err = checkArcModel(sig, "--dataset"))
+    return std::move(err);
   ArcRequest request;
   request.challengesPath = findBesideSplit(split, "test_puzzles.json");
   std::string namesPath = findBesideSplit(split, "identifiers.json");
@@ -288,16 +308,13 @@ ArcEvaluation::createFromSplit(llvm::StringRef split,
     return all.takeError();
 
   std::unique_ptr<ArcEvaluation> eval(new ArcEvaluation());
+  eval->addTasks(inputs, outputs);
   std::map<std::string, size_t> taskIndex;
-  for (auto &[id, grids] : inputs) {
-    taskIndex[id] = eval->tasks.size();
-    eval->haveSolutions = true;
-    Task task{id, grids, outputs[id], {}};
-    task.votes.resize(grids.size());
-    eval->tasks.push_back(std::move(task));
+  eval->haveSolutions = true;
+  for (auto [index, task] : llvm::enumerate(eval->tasks)) {
+    taskIndex[task.id] = index;
+    eval->haveSolutions &= task.solutions.size() == task.inputs.size();
   }
-  for (const Task &t : eval->tasks)
-    eval->haveSolutions &= t.solutions.size() == t.inputs.size();
   std::set<int64_t> variants;
   RunInputs &in = eval->samples;
   in.tokensName = rows.inputPath;
@@ -331,14 +348,11 @@ ArcEvaluation::createFromSplit(llvm::StringRef split,
         {task->second, size_t(test - tests.begin()), std::move(*aug)});
     variants.insert(pid);
   }
-  const int64_t count = eval->origins.size();
-  if (count == 0)
+  if (eval->origins.empty())
     return error(rows.inputPath + ": no row is a test input of " +
                  request.challengesPath);
   eval->variantsUsed = variants.size();
-  in.tokens.shape = {count, arc::kSeqLen};
-  in.ids.shape = {count};
-  if (llvm::Error err = eval->openOutputs(outputDir))
+  if (llvm::Error err = eval->finishSamples(outputDir))
     return std::move(err);
   return eval;
 }

@@ -18,6 +18,7 @@
 
 #include "llvm/Support/JSON.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -77,6 +78,11 @@ private:
     mlir::trm::arc::Augmentation augmentation;
   };
   ArcEvaluation() = default;
+  /// One Task per test-input list, by id (the maps' order).
+  void addTasks(const std::map<std::string, std::vector<mlir::trm::arc::Grid>> &inputs,
+                std::map<std::string, std::vector<mlir::trm::arc::Grid>> &outputs);
+  /// The samples' shapes from `origins`, then the output files.
+  llvm::Error finishSamples(llvm::StringRef outputDir);
   llvm::Error openOutputs(llvm::StringRef dir);
   std::vector<std::vector<mlir::trm::arc::Candidate>> ranked(const Task &t) const;
   /// pass@K for each of kPassKs: the mean over tasks of the share of its

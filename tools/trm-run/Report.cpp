@@ -76,6 +76,14 @@ std::string fixed(double x, int decimals) {
   return text;
 }
 
+/// `name: text`, the text already JSON.
+void rawAttribute(llvm::json::OStream &j, llvm::StringRef name,
+                  llvm::StringRef text) {
+  j.attributeBegin(name);
+  j.rawValue(text);
+  j.attributeEnd();
+}
+
 /// A square grid of tokens with the Sudoku encoding (digit = token - 1).
 template <typename T>
 void printGrid(llvm::raw_ostream &os, llvm::ArrayRef<T> cells) {
@@ -188,18 +196,11 @@ void trmrun::writeJsonSummary(
     j.attribute("vocab", r.vocab);
     j.attribute("max_steps", r.maxSteps);
     j.attributeObject("seconds", [&] {
-      j.attributeBegin("load");
-      j.rawValue(fixed(st.loadSeconds, 6));
-      j.attributeEnd();
-      j.attributeBegin(st.artifact ? "jit" : "compile");
-      j.rawValue(fixed(st.compileSeconds, 6));
-      j.attributeEnd();
-      j.attributeBegin("run");
-      j.rawValue(fixed(st.runSeconds, 6));
-      j.attributeEnd();
-      j.attributeBegin("run_per_sample");
-      j.rawValue(fixed(st.runSeconds / r.count, 6));
-      j.attributeEnd();
+      rawAttribute(j, "load", fixed(st.loadSeconds, 6));
+      rawAttribute(j, st.artifact ? "jit" : "compile",
+                   fixed(st.compileSeconds, 6));
+      rawAttribute(j, "run", fixed(st.runSeconds, 6));
+      rawAttribute(j, "run_per_sample", fixed(st.runSeconds / r.count, 6));
     });
     j.attributeObject("network_calls", [&] {
       j.attribute("executed", st.executedCalls);
@@ -210,12 +211,10 @@ void trmrun::writeJsonSummary(
       Accuracy a = accuracy(r, in);
       j.attribute("scored_samples", a.scored);
       j.attribute("exact_solves", a.exact);
-      j.attributeBegin("exact_accuracy");
-      j.rawValue(a.scored ? fixed(double(a.exact) / a.scored, 6) : "null");
-      j.attributeEnd();
-      j.attributeBegin("token_accuracy");
-      j.rawValue(a.scored ? fixed(a.tokenShareSum / a.scored, 6) : "null");
-      j.attributeEnd();
+      rawAttribute(j, "exact_accuracy",
+                   a.scored ? fixed(double(a.exact) / a.scored, 6) : "null");
+      rawAttribute(j, "token_accuracy",
+                   a.scored ? fixed(a.tokenShareSum / a.scored, 6) : "null");
     }
     j.attributeArray("outputs", [&] {
       for (const std::string &path : st.written)
@@ -230,20 +229,16 @@ void trmrun::writeJsonSummary(
         j.object([&] {
           j.attribute("sample", i);
           j.attribute("steps", r.steps[i]);
-          j.attributeBegin("q_halt");
-          j.rawValue(fixed(finalQHalt(r, i), 4));
-          j.attributeEnd();
+          rawAttribute(j, "q_halt", fixed(finalQHalt(r, i), 4));
           if (in.labels)
             j.attribute("solved", solved(r, in, i));
           // One line per sample, not one per token.
           std::string cells;
           for (int64_t c = 0; c < r.seqLen; ++c) {
             int32_t t = r.predictions[i * r.seqLen + c];
-            cells += (c ? ", " : "") + std::to_string(digits && t > 0 ? t - 1 : t);
+            cells += (c ? ", " : "") + std::to_string(digits ? tokenAsDigit(t) : t);
           }
-          j.attributeBegin("prediction");
-          j.rawValue("[" + cells + "]");
-          j.attributeEnd();
+          rawAttribute(j, "prediction", "[" + cells + "]");
         });
     });
   });

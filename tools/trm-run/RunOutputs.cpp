@@ -66,8 +66,7 @@ llvm::Expected<RunOutputs> RunOutputs::open(const OutputRequest &request,
 static std::vector<int32_t> asDigits(llvm::ArrayRef<int32_t> tokens) {
   std::vector<int32_t> digits(tokens.begin(), tokens.end());
   for (int32_t &t : digits)
-    if (t > 0)
-      t -= 1;
+    t = tokenAsDigit(t);
   return digits;
 }
 
@@ -86,7 +85,7 @@ static void writeTrace(llvm::raw_ostream &os, const RunResults &r,
                           step + 1, q, 1.0 / (1.0 + std::exp(-q)));
       for (int64_t j = 0; j < s; ++j) {
         int32_t t = r.stepPredictions[(i * k + step) * s + j];
-        os << (j ? " " : "") << (digits && t > 0 ? t - 1 : t);
+        os << (j ? " " : "") << (digits ? tokenAsDigit(t) : t);
       }
       os << "\n";
     }

@@ -21,6 +21,12 @@
 
 namespace trmrun {
 
+/// A predicted token as the digit it writes (token - 1, the Sudoku
+/// encoding); 0 (pad) and the -1 after a sample halted stay as they are.
+inline int32_t tokenAsDigit(int32_t token) {
+  return token > 0 ? token - 1 : token;
+}
+
 /// What a run computed, for all its samples.
 struct RunResults {
   int64_t count = 0, seqLen = 0, vocab = 0, maxSteps = 0;
