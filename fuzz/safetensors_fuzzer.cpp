@@ -16,7 +16,7 @@ static bool same(const std::vector<Tensor> &a, const std::vector<Tensor> &b) {
     return false;
   for (size_t k = 0; k < a.size(); ++k)
     if (a[k].name != b[k].name || a[k].dtype != b[k].dtype ||
-        a[k].shape != b[k].shape || a[k].data != b[k].data)
+        a[k].shape != b[k].shape || a[k].bytes() != b[k].bytes())
       return false;
   return true;
 }

@@ -16,5 +16,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (const Tensor &t : *tensors)
     requireUsable(t);
+  // The same bytes as a mapped file: records viewed in place must read as
+  // the copies do.
+  options.mapping = llvm::MemoryBuffer::getMemBuffer(
+      llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz",
+      /*RequiresNullTerminator=*/false);
+  auto viewed = readTorchCheckpointBuffer(llvm::ArrayRef<uint8_t>(data, size),
+                                          "fuzz", options);
+  if (!viewed)
+    abort();
+  if (viewed->size() != tensors->size())
+    abort();
+  for (size_t k = 0; k < viewed->size(); ++k)
+    if ((*viewed)[k].bytes() != (*tensors)[k].bytes())
+      abort();
   return 0;
 }

@@ -322,7 +322,7 @@ llvm::Expected<std::string> mlir::trm::serializeNpy(const Tensor &tensor) {
   if (!tensor.isConsistent())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "tensor '%s': %zu bytes do not match shape %s",
-                                   tensor.name.c_str(), tensor.data.size(),
+                                   tensor.name.c_str(), tensor.bytes().size(),
                                    formatShape(tensor.shape).c_str());
   std::string dict = std::string("{'descr': '") + descr +
                      "', 'fortran_order': False, 'shape': (";
@@ -355,8 +355,8 @@ llvm::Expected<std::string> mlir::trm::serializeNpy(const Tensor &tensor) {
     out.append(len, 4);
   }
   out += dict;
-  out.append(reinterpret_cast<const char *>(tensor.data.data()),
-             tensor.data.size());
+  out.append(reinterpret_cast<const char *>(tensor.bytes().data()),
+             tensor.bytes().size());
   return out;
 }
 

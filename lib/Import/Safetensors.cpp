@@ -26,7 +26,8 @@ struct Entry {
 
 llvm::Expected<std::vector<Tensor>>
 mlir::trm::parseSafetensors(llvm::ArrayRef<uint8_t> bytes, StringRef file,
-                            std::map<std::string, std::string> *metadata) {
+                            std::map<std::string, std::string> *metadata,
+                            std::shared_ptr<const llvm::MemoryBuffer> mapping) {
   if (bytes.size() < 8)
     return fileError(file, llvm::formatv("not a safetensors file: {0} bytes is "
                                          "too short for the 8-byte header size",
@@ -153,7 +154,12 @@ mlir::trm::parseSafetensors(llvm::ArrayRef<uint8_t> bytes, StringRef file,
     t.name = std::move(e.name);
     t.dtype = e.dtype;
     t.shape = std::move(e.shape);
-    t.data.assign(data + e.begin, data + e.end);
+    if (mapping) {
+      t.mapping = mapping;
+      t.mapped = llvm::ArrayRef<uint8_t>(data + e.begin, data + e.end);
+    } else {
+      t.data.assign(data + e.begin, data + e.end);
+    }
     tensors.push_back(std::move(t));
   }
   return tensors;
@@ -165,8 +171,8 @@ mlir::trm::readSafetensorsFile(StringRef path,
   auto buffer = readBinaryFile(path);
   if (!buffer)
     return buffer.takeError();
-  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
-  return parseSafetensors(bytes, path, metadata);
+  std::shared_ptr<const llvm::MemoryBuffer> mapping = std::move(*buffer);
+  return parseSafetensors(bufferBytes(*mapping), path, metadata, mapping);
 }
 
 llvm::Error
@@ -201,7 +207,7 @@ mlir::trm::writeSafetensors(llvm::raw_ostream &os,
           err = llvm::createStringError(
               llvm::inconvertibleErrorCode(),
               "tensor '%s': %zu bytes do not match shape %s of %s",
-              t.name.c_str(), t.data.size(), formatShape(t.shape).c_str(),
+              t.name.c_str(), t.bytes().size(), formatShape(t.shape).c_str(),
               dtypeName(t.dtype).str().c_str());
           return;
         }
@@ -213,10 +219,10 @@ mlir::trm::writeSafetensors(llvm::raw_ostream &os,
           });
           j.attributeArray("data_offsets", [&] {
             j.value(static_cast<int64_t>(offset));
-            j.value(static_cast<int64_t>(offset + t.data.size()));
+            j.value(static_cast<int64_t>(offset + t.bytes().size()));
           });
         });
-        offset += t.data.size();
+        offset += t.bytes().size();
       }
     });
     if (err)
@@ -230,7 +236,7 @@ mlir::trm::writeSafetensors(llvm::raw_ostream &os,
   os.write(len, 8);
   os << header;
   for (const Tensor &t : tensors)
-    os.write(reinterpret_cast<const char *>(t.data.data()), t.data.size());
+    os.write(reinterpret_cast<const char *>(t.bytes().data()), t.bytes().size());
   return llvm::Error::success();
 }
 

@@ -128,18 +128,24 @@ int64_t Tensor::numElements() const {
 
 bool Tensor::isConsistent() const {
   std::optional<uint64_t> bytes = checkedByteSize(shape, dtype);
-  return bytes && *bytes == data.size();
+  return bytes && *bytes == this->bytes().size();
 }
 
 std::vector<float> Tensor::toF32() const {
-  const size_t n = data.size() / dtypeSize(dtype);
-  std::vector<float> out(n);
-  const uint8_t *p = data.data();
+  const size_t n = bytes().size() / dtypeSize(dtype);
+  std::vector<float> values(n);
+  toF32(0, static_cast<int64_t>(n), values.data());
+  return values;
+}
+
+void Tensor::toF32(int64_t first, int64_t count, float *out) const {
+  const size_t n = static_cast<size_t>(count);
+  const uint8_t *p = bytes().data() + first * dtypeSize(dtype);
   using namespace llvm::support;
   switch (dtype) {
   case DType::F32:
     if (n)
-      std::memcpy(out.data(), p, n * 4);
+      std::memcpy(out, p, n * 4);
     break;
   case DType::BF16:
     for (size_t i = 0; i < n; ++i)
@@ -182,7 +188,6 @@ std::vector<float> Tensor::toF32() const {
       out[i] = static_cast<float>(static_cast<int64_t>(endian::read64le(p + 8 * i)));
     break;
   }
-  return out;
 }
 
 Tensor Tensor::convertToF32() && {

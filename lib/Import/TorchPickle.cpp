@@ -994,14 +994,14 @@ public:
 private:
   struct Loaded {
     TorchStorageRef ref;
-    std::vector<uint8_t> bytes;
+    TorchStorageBytes bytes;
   };
   using TensorError = llvm::function_ref<llvm::Error(const llvm::Twine &)>;
 
   /// The bytes of the storage `ref` names, loaded on first use; a storage
   /// shared by several tensors must be referenced consistently.
-  llvm::Expected<std::vector<uint8_t> *> storageOf(const TorchStorageRef &ref,
-                                                   TensorError tensorError);
+  llvm::Expected<TorchStorageBytes *> storageOf(const TorchStorageRef &ref,
+                                                TensorError tensorError);
   /// The tensor `key` views of its storage.
   llvm::Expected<Tensor> tensorOf(const std::string &key, const Value &t);
 
@@ -1014,7 +1014,7 @@ private:
   llvm::StringMap<unsigned> users;
 };
 
-llvm::Expected<std::vector<uint8_t> *>
+llvm::Expected<TorchStorageBytes *>
 StateDictReader::storageOf(const TorchStorageRef &ref,
                            TensorError tensorError) {
   auto it = storages.find(ref.key);
@@ -1023,15 +1023,15 @@ StateDictReader::storageOf(const TorchStorageRef &ref,
         checkedByteSize({ref.numElements}, ref.dtype);
     if (!expected)
       return tensorError("storage '" + ref.key + "' size overflows");
-    llvm::Expected<std::vector<uint8_t>> bytes = loadStorage(ref);
+    llvm::Expected<TorchStorageBytes> bytes = loadStorage(ref);
     if (!bytes)
       return bytes.takeError();
-    if (bytes->size() != *expected)
+    if (bytes->bytes().size() != *expected)
       return tensorError(llvm::formatv(
           "storage '{0}' has {1} bytes, but the pickle declares {2} {3} "
           "elements ({4} bytes)",
-          ref.key, bytes->size(), ref.numElements, dtypeName(ref.dtype),
-          *expected));
+          ref.key, bytes->bytes().size(), ref.numElements,
+          dtypeName(ref.dtype), *expected));
     it = storages.try_emplace(ref.key, Loaded{ref, std::move(*bytes)}).first;
   } else if (it->second.ref.dtype != ref.dtype ||
              it->second.ref.numElements != ref.numElements) {
@@ -1047,10 +1047,11 @@ llvm::Expected<Tensor> StateDictReader::tensorOf(const std::string &key,
   auto tensorError = [&](const llvm::Twine &msg) -> llvm::Error {
     return fileError(file, "tensor '" + key + "': " + msg);
   };
-  llvm::Expected<std::vector<uint8_t> *> loaded = storageOf(ref, tensorError);
+  llvm::Expected<TorchStorageBytes *> loaded = storageOf(ref, tensorError);
   if (!loaded)
     return loaded.takeError();
-  std::vector<uint8_t> &storage = **loaded;
+  TorchStorageBytes &loadedStorage = **loaded;
+  llvm::ArrayRef<uint8_t> storage = loadedStorage.bytes();
 
   const size_t elem = dtypeSize(t.dtype);
   if (storage.size() % elem)
@@ -1101,10 +1102,15 @@ llvm::Expected<Tensor> StateDictReader::tensorOf(const std::string &key,
       contiguous = false;
     expectedStride *= t.sizes[d];
   }
+  if (contiguous && loadedStorage.mapping && !bigEndian) {
+    out.mapping = loadedStorage.mapping;
+    out.mapped = storage.slice(t.offset * elem, bytes);
+    return out;
+  }
   if (contiguous && t.offset == 0 && bytes == storage.size() &&
-      users[ref.key] == 1) {
-    out.data = std::move(storage);
-    storage.clear();
+      users[ref.key] == 1 && !loadedStorage.mapping) {
+    out.data = std::move(loadedStorage.owned);
+    loadedStorage.owned.clear();
   } else {
     out.data.resize(bytes);
     if (contiguous)

@@ -2,6 +2,9 @@
 #include "trm/Import/TorchCheckpoint.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CRC.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -88,6 +91,111 @@ llvm::Expected<std::vector<uint8_t>> readRecord(zip_t *za, StringRef name,
                                          name, out.size(), st.size));
   return out;
 }
+
+/// Where the data of every stored (uncompressed) record lies in the
+/// archive, read from the central directory and the local headers.
+/// torch.save stores every record uncompressed, so the storages of a mapped
+/// archive can be viewed in place. Whatever looks unusual (no directory, a
+/// zip64 field missing, a range outside the archive) is left out, and that
+/// record is read through libzip instead: this map only ever saves a copy.
+llvm::StringMap<llvm::ArrayRef<uint8_t>>
+storedRecordRanges(llvm::ArrayRef<uint8_t> bytes) {
+  using namespace llvm::support::endian;
+  llvm::StringMap<llvm::ArrayRef<uint8_t>> ranges;
+  auto inside = [&](uint64_t offset, uint64_t length) {
+    return offset <= bytes.size() && length <= bytes.size() - offset;
+  };
+  const uint8_t *base = bytes.data();
+  // The end-of-central-directory record: the last signature within its
+  // fixed 22 bytes plus a comment of at most 65535.
+  constexpr uint64_t kEndRecord = 22;
+  if (bytes.size() < kEndRecord)
+    return ranges;
+  uint64_t end = bytes.size() - kEndRecord, lowest = 0;
+  if (end > 65535)
+    lowest = end - 65535;
+  while (read32le(base + end) != 0x06054b50) {
+    if (end == lowest)
+      return ranges;
+    --end;
+  }
+  uint64_t entries = read16le(base + end + 10);
+  uint64_t directorySize = read32le(base + end + 12);
+  uint64_t directory = read32le(base + end + 16);
+  if (entries == 0xFFFF || directorySize == 0xFFFFFFFF ||
+      directory == 0xFFFFFFFF) {
+    // zip64: the locator just before points at the zip64 end record.
+    if (end < 20 || read32le(base + end - 20) != 0x07064b50)
+      return ranges;
+    uint64_t record = read64le(base + end - 20 + 8);
+    if (!inside(record, 56) || read32le(base + record) != 0x06064b50)
+      return ranges;
+    entries = read64le(base + record + 32);
+    directorySize = read64le(base + record + 40);
+    directory = read64le(base + record + 48);
+  }
+  if (!inside(directory, directorySize))
+    return ranges;
+  uint64_t at = directory;
+  const uint64_t directoryEnd = directory + directorySize;
+  for (uint64_t i = 0; i < entries; ++i) {
+    if (at + 46 > directoryEnd || read32le(base + at) != 0x02014b50)
+      return ranges;
+    const uint16_t flags = read16le(base + at + 8);
+    const uint16_t method = read16le(base + at + 10);
+    uint64_t compressed = read32le(base + at + 20);
+    uint64_t size = read32le(base + at + 24);
+    const uint64_t nameLength = read16le(base + at + 28);
+    const uint64_t extraLength = read16le(base + at + 30);
+    const uint64_t commentLength = read16le(base + at + 32);
+    uint64_t local = read32le(base + at + 42);
+    const uint64_t entryLength = 46 + nameLength + extraLength + commentLength;
+    if (at + entryLength > directoryEnd)
+      return ranges;
+    StringRef name(reinterpret_cast<const char *>(base + at + 46), nameLength);
+    // The zip64 extra field holds, in this order, whichever of the sizes
+    // and the offset are 0xFFFFFFFF in the fixed fields.
+    bool complete = true;
+    uint64_t extra = at + 46 + nameLength;
+    const uint64_t extraEnd = extra + extraLength;
+    while (extra + 4 <= extraEnd) {
+      const uint16_t id = read16le(base + extra);
+      const uint64_t length = read16le(base + extra + 2);
+      if (extra + 4 + length > extraEnd)
+        break;
+      if (id == 0x0001) {
+        uint64_t field = extra + 4;
+        for (uint64_t *value : {&size, &compressed, &local}) {
+          if (*value != 0xFFFFFFFF)
+            continue;
+          if (field + 8 > extra + 4 + length)
+            break;
+          *value = read64le(base + field);
+          field += 8;
+        }
+      }
+      extra += 4 + length;
+    }
+    for (uint64_t value : {size, compressed, local})
+      complete &= value != 0xFFFFFFFF;
+    const bool encrypted = flags & 1;
+    // The local header must name the same record: a wrong offset can only
+    // lose the view, never show another record's bytes.
+    if (complete && method == 0 && !encrypted && compressed == size &&
+        inside(local, 30 + nameLength) &&
+        read32le(base + local) == 0x04034b50 &&
+        read16le(base + local + 26) == nameLength &&
+        StringRef(reinterpret_cast<const char *>(base + local + 30),
+                  nameLength) == name) {
+      const uint64_t data =
+          local + 30 + read16le(base + local + 26) + read16le(base + local + 28);
+      if (inside(data, size))
+        ranges[name] = bytes.slice(data, size);
+    }
+    at += entryLength;
+  }
+  return ranges;
+}
 } // namespace
 
 llvm::Expected<std::vector<Tensor>>
@@ -166,8 +274,11 @@ mlir::trm::readTorchCheckpointBuffer(llvm::ArrayRef<uint8_t> bytes,
   auto pickle = readRecord(za.get(), pickleName, file, bytes.size(), limit);
   if (!pickle)
     return pickle.takeError();
+  llvm::StringMap<llvm::ArrayRef<uint8_t>> stored;
+  if (options.mapping)
+    stored = storedRecordRanges(bytes);
   auto loader = [&](const TorchStorageRef &ref)
-      -> llvm::Expected<std::vector<uint8_t>> {
+      -> llvm::Expected<TorchStorageBytes> {
     if (ref.key.empty() || StringRef(ref.key).contains('/'))
       return fileError(file, "storage key '" + ref.key + "' is not valid");
     // A storage record holds exactly what the pickle declares: a record
@@ -177,7 +288,27 @@ mlir::trm::readTorchCheckpointBuffer(llvm::ArrayRef<uint8_t> bytes,
         checkedByteSize({ref.numElements}, ref.dtype);
     if (!declared)
       return fileError(file, "storage '" + ref.key + "' size overflows");
-    return readRecord(za.get(), prefix + "data/" + ref.key, file, bytes.size(),
+    std::string record = prefix + "data/" + ref.key;
+    // The view is taken only where libzip's directory agrees: the same
+    // record, stored, of the declared size.
+    auto range = stored.find(record);
+    zip_int64_t index = zip_name_locate(za.get(), record.c_str(), 0);
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (range != stored.end() && index >= 0 &&
+        zip_stat_index(za.get(), index, 0, &st) == 0 &&
+        (st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_METHOD) &&
+        (st.valid & ZIP_STAT_CRC) && st.comp_method == ZIP_CM_STORE &&
+        st.size == range->second.size() && st.size == *declared &&
+        st.size <= limit) {
+      // Checking a CRC reads every page, which is what the view saves: only
+      // records small enough to read whole at no cost are checked.
+      if (st.size <= kCheckedViewBytes &&
+          llvm::crc32(range->second) != st.crc)
+        return fileError(file, "record '" + record + "': CRC error");
+      return TorchStorageBytes(options.mapping, range->second);
+    }
+    return readRecord(za.get(), record, file, bytes.size(),
                       std::min(limit, *declared));
   };
   return unpickleStateDict(*pickle, file.str() + ": " + pickleName, loader,
@@ -190,6 +321,7 @@ mlir::trm::readTorchCheckpointFile(StringRef path,
   auto buffer = readBinaryFile(path);
   if (!buffer)
     return buffer.takeError();
-  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
-  return readTorchCheckpointBuffer(bytes, path, options);
+  TorchReadOptions mapped = options;
+  mapped.mapping = std::move(*buffer);
+  return readTorchCheckpointBuffer(bufferBytes(*mapped.mapping), path, mapped);
 }

@@ -40,16 +40,19 @@ mlir::trm::readCheckpointFile(StringRef path, CheckpointFormat *format) {
   auto buffer = readBinaryFile(path);
   if (!buffer)
     return buffer.takeError();
-  llvm::ArrayRef<uint8_t> bytes = bufferBytes(**buffer);
+  std::shared_ptr<const llvm::MemoryBuffer> mapping = std::move(*buffer);
+  llvm::ArrayRef<uint8_t> bytes = bufferBytes(*mapping);
   if (looksLikeZip(bytes)) {
     if (format)
       *format = CheckpointFormat::TorchZip;
-    return readTorchCheckpointBuffer(bytes, path);
+    TorchReadOptions options;
+    options.mapping = mapping;
+    return readTorchCheckpointBuffer(bytes, path, options);
   }
   if (path.ends_with(".safetensors") || (bytes.size() > 8 && bytes[8] == '{')) {
     if (format)
       *format = CheckpointFormat::Safetensors;
-    return parseSafetensors(bytes, path);
+    return parseSafetensors(bytes, path, nullptr, mapping);
   }
   return fileError(path, "unrecognised checkpoint format: neither a torch.save "
                          "zip archive (starts with 'PK') nor safetensors (an "

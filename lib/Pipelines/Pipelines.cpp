@@ -71,6 +71,8 @@ std::string printPipeline(OpPassManager &pm) {
 void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm) {
   // What the lowering makes from a trm op can be traced back to it.
   pm.addPass(createTRMNameLocations());
+  // Only the puzzle rows a batch uses reach the compiled model.
+  pm.addPass(createTRMStreamPuzzleEmbedding());
   pm.addPass(createTRMBindWeights());
   pm.addPass(createConvertTRMToLinalg());
   pm.addPass(createConvertElementwiseToLinalgPass());

@@ -78,7 +78,8 @@ llvm::Expected<WeightFile> mlir::trm::readWeights(llvm::StringRef path) {
       return fileError(path, "tensor '" + t.name + "' has dtype " +
                                  dtypeName(t.dtype) +
                                  ", parameters are floating point");
-    file.tensors[key] = {t.shape, t.toF32()};
+    t.name = key;
+    file.tensors[key] = std::move(t);
   }
   return file;
 }

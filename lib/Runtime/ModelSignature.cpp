@@ -2,6 +2,7 @@
 #include "trm/Runtime/ModelSignature.h"
 #include "trm/Builder/ModelBuilder.h"
 #include "trm/Conversion/TRMToLinalg/TRMToLinalg.h"
+#include "trm/Import/Tensor.h"
 #include "trm/Pipelines/Pipelines.h"
 
 #include "mlir/IR/Builders.h"
@@ -140,8 +141,18 @@ llvm::Error ModelSignature::readWeightTable(ModuleOp module) {
     if (w.offset < 0 || w.offset > kMaxPackedElements - elements)
       return entryError(llvm::formatv("'{0}' has a bad offset {1}", w.key,
                                       w.offset));
+    if (auto rows = dict.getAs<IntegerAttr>("streamed_rows")) {
+      w.streamedRows = rows.getInt();
+      if (w.streamedRows < 1 || w.shape.size() != 2 || w.shape[0] != batch)
+        return entryError(llvm::formatv(
+            "'{0}' is streamed from {1} rows into {2}: a streamed table "
+            "needs at least one row and one slot per batch row ({3})",
+            w.key, w.streamedRows, formatShape(w.shape), batch));
+    }
     packedSize = std::max(packedSize, w.offset + elements);
-    if (w.key == kPuzzleEmbeddingKey && !w.shape.empty())
+    if (w.streamedRows)
+      numPuzzleIds = w.streamedRows;
+    else if (w.key == kPuzzleEmbeddingKey && !w.shape.empty())
       numPuzzleIds = w.shape[0];
     weightTable.push_back(std::move(w));
   }

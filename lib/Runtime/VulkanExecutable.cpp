@@ -69,6 +69,14 @@ void VulkanExecutable::setWeights(const std::vector<float> &values) {
   weights = runtime.upload(values.data(), values.size() * sizeof(float));
 }
 
+void VulkanExecutable::updateWeights(
+    const std::vector<float> &values,
+    llvm::ArrayRef<std::pair<int64_t, int64_t>> ranges) {
+  for (auto [offset, count] : ranges)
+    runtime.write(weights, offset * sizeof(float), values.data() + offset,
+                  count * sizeof(float));
+}
+
 llvm::Error VulkanExecutable::run(BatchBuffers &buf) {
   if (!weights)
     return llvm::createStringError("VulkanExecutable: no weights set");

@@ -162,8 +162,8 @@ importTrainerDirectory(llvm::StringRef dir, MLIRContext &context,
     return error(dir + ": internal error: the imported module does not verify");
   source.checkpoint = files->checkpoint;
   source.weights.emplace();
-  for (const trm::Tensor &t : imported->weights)
-    source.weights->tensors[t.name] = {t.shape, t.toF32()};
+  for (trm::Tensor &t : imported->weights)
+    source.weights->tensors[t.name] = std::move(t);
   std::string note = "imported " + files->checkpoint + " with " + files->config;
   for (const std::string &warning : imported->config.warnings)
     source.notes.push_back("warning: " + warning);

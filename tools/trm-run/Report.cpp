@@ -173,9 +173,11 @@ void trmrun::printStatistics(llvm::raw_ostream &os, const RunStats &st,
       "vulkan: {0} kernel dispatches ({1:f1} per supervision step), {2} "
       "host synchronisations ({3:f2} per supervision step), {4} scalar "
       "argument writes, {5} pipelines, {6} Vulkan memory allocations; "
-      "weights uploaded once to device-only memory ({7} bytes)\n",
+      "weights uploaded once to device-only memory ({7} bytes), puzzle "
+      "embedding rows written as batches needed them ({8} bytes)\n",
       v.dispatches, v.dispatches * perStep, v.hostSyncs, v.hostSyncs * perStep,
-      v.scalarWrites, v.pipelines, v.vulkanAllocations, st.uploadedWeightBytes);
+      v.scalarWrites, v.pipelines, v.vulkanAllocations, st.uploadedWeightBytes,
+      v.uploadedBytes);
 }
 
 void trmrun::writeJsonSummary(

@@ -25,6 +25,7 @@
 #include "trm/Runtime/ArrayIO.h"
 #include "trm/Runtime/ArtifactFile.h"
 #include "trm/Runtime/CpuExecutable.h"
+#include "trm/Runtime/PackedWeights.h"
 #include "trm/Runtime/VulkanDevices.h"
 #include "trm/Runtime/VulkanExecutable.h"
 #include "trm/Support/OutOfMemory.h"
@@ -498,39 +499,6 @@ int compileArtifact(Model &m, Clock::time_point t0) {
   return 0;
 }
 
-/// Packs the weight file by the compiled module's table, checking keys and
-/// shapes in both directions.
-llvm::Expected<std::vector<float>> packWeights(const trm::WeightFile &file,
-                                               const trm::ModelSignature &sig,
-                                               llvm::StringRef path) {
-  std::vector<float> packed((sig.packedSize + 15) / 16 * 16, 0.0f);
-  llvm::StringSet<> used;
-  auto dims = [](llvm::ArrayRef<int64_t> shape) {
-    std::string text;
-    for (int64_t d : shape)
-      text += (text.empty() ? "" : ",") + std::to_string(d);
-    return text;
-  };
-  for (const trm::PackedWeight &w : sig.weightTable) {
-    auto it = file.tensors.find(w.key);
-    if (it == file.tensors.end())
-      return error(path + ": missing tensor '" + w.key +
-                   "' that the model needs");
-    if (it->second.shape != w.shape)
-      return error(path + ": tensor '" + w.key + "' has shape [" +
-                   dims(it->second.shape) + "], the model needs [" +
-                   dims(w.shape) + "]");
-    std::copy(it->second.data.begin(), it->second.data.end(),
-              packed.begin() + w.offset);
-    used.insert(w.key);
-  }
-  for (const auto &entry : file.tensors)
-    if (!used.contains(entry.getKey()))
-      return error(path + ": unexpected tensor '" + entry.getKey() +
-                   "' that the model does not use");
-  return packed;
-}
-
 /// TRM_VULKAN_INJECT: faults for testing the runtime's error paths, as a
 /// comma-separated list of `oom-after=N` (every Vulkan memory allocation
 /// after the first N fails), `device-lost-at-fence=N` (the N-th host
@@ -588,16 +556,23 @@ createVulkanRuntime(const Model &m, bool validation) {
 struct Executable {
   std::unique_ptr<trm::CpuExecutable> cpu;
   std::unique_ptr<trm::VulkanExecutable> vulkan;
-  std::vector<float> packedWeights; // the CPU's; Vulkan's are on the device
+  std::optional<trm::PackedWeights> weights;
 
-  void setWeights(std::vector<float> packed) {
+  void setWeights(trm::PackedWeights packed) {
+    weights = std::move(packed);
     if (vulkan)
-      vulkan->setWeights(packed);
-    else
-      packedWeights = std::move(packed);
+      vulkan->setWeights(weights->values());
   }
+  /// Runs a batch once the streamed tables' slots hold its puzzle rows.
   llvm::Error run(trm::BatchBuffers &buf) {
-    return vulkan ? vulkan->run(buf) : cpu->run(packedWeights, buf);
+    std::vector<trm::PackedWeights::Range> written;
+    if (llvm::Error err = weights->bindRows(
+            llvm::ArrayRef(buf.puzzleIds).take_front(buf.samples), written))
+      return err;
+    if (!vulkan)
+      return cpu->run(weights->values(), buf);
+    vulkan->updateWeights(weights->values(), written);
+    return vulkan->run(buf);
   }
 };
 
@@ -836,7 +811,8 @@ int main(int argc, char **argv) {
   stats.compileSeconds = secondsSince(t1);
   if (trm::passCountersRequested())
     trm::printPassCounters(llvm::errs());
-  auto packed = packWeights(*weights, model->sig, weightsName);
+  auto packed =
+      trm::PackedWeights::pack(std::move(*weights), model->sig, weightsName);
   if (!packed)
     return fail(packed.takeError());
   exe->setWeights(std::move(*packed));

@@ -47,12 +47,31 @@ TEST(SafetensorsTest, RoundTrip) {
     EXPECT_EQ((*out)[k].name, in[k].name);
     EXPECT_EQ((*out)[k].dtype, in[k].dtype);
     EXPECT_EQ((*out)[k].shape, in[k].shape);
-    EXPECT_EQ((*out)[k].data, in[k].data);
+    EXPECT_EQ((*out)[k].bytes(), in[k].bytes());
   }
   // Deterministic bytes.
   auto again = serializeSafetensors(in, {{"format", "pt"}});
   ASSERT_TRUE(bool(again));
   EXPECT_EQ(*bytes, *again);
+}
+
+TEST(SafetensorsTest, FileTensorsAreViewsOfTheMappedFile) {
+  std::vector<Tensor> in = sampleTensors();
+  trm_test::TempDir dir;
+  ASSERT_FALSE(bool(writeSafetensorsFile(dir.file("w.safetensors"), in)));
+  auto out = readSafetensorsFile(dir.file("w.safetensors"));
+  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  ASSERT_EQ(out->size(), in.size());
+  for (size_t k = 0; k < in.size(); ++k) {
+    const Tensor &t = (*out)[k];
+    EXPECT_EQ(t.bytes(), in[k].bytes()) << t.name;
+    ASSERT_TRUE(t.mapping) << t.name;
+    EXPECT_TRUE(t.data.empty()) << t.name;
+    EXPECT_GE(t.mapped.data(), bufferBytes(*t.mapping).data()) << t.name;
+    EXPECT_LE(t.mapped.end(), bufferBytes(*t.mapping).end()) << t.name;
+  }
+  // A mapped tensor converts like an owned one.
+  EXPECT_EQ((*out)[1].toF32(), in[1].toF32());
 }
 
 TEST(SafetensorsTest, ReadsAHandWrittenFile) {

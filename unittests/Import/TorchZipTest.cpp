@@ -105,7 +105,41 @@ TEST(TorchZipTest, Protocol4MatchesProtocol2) {
     EXPECT_EQ((*p2)[k].name, (*p4)[k].name);
     EXPECT_EQ((*p2)[k].dtype, (*p4)[k].dtype);
     EXPECT_EQ((*p2)[k].shape, (*p4)[k].shape);
-    EXPECT_EQ((*p2)[k].data, (*p4)[k].data);
+    EXPECT_EQ((*p2)[k].bytes(), (*p4)[k].bytes());
+  }
+}
+
+TEST(TorchZipTest, FileReadsViewStoredRecordsInPlace) {
+  auto mapped = readTorchCheckpointFile(inputPath("mixed.pt"));
+  std::vector<uint8_t> bytes = trm_test::readBytes(inputPath("mixed.pt"));
+  auto copied = readTorchCheckpointBuffer(bytes, "mixed.pt");
+  ASSERT_TRUE(bool(mapped)) << llvm::toString(mapped.takeError());
+  ASSERT_TRUE(bool(copied)) << llvm::toString(copied.takeError());
+  ASSERT_EQ(mapped->size(), copied->size());
+  for (size_t k = 0; k < mapped->size(); ++k) {
+    const Tensor &m = (*mapped)[k], &c = (*copied)[k];
+    EXPECT_EQ(m.name, c.name);
+    EXPECT_EQ(m.dtype, c.dtype);
+    EXPECT_EQ(m.shape, c.shape);
+    EXPECT_EQ(m.bytes(), c.bytes()) << m.name;
+    EXPECT_FALSE(c.mapping) << "a buffer without a mapping is copied";
+    // Contiguous views of a stored record (at any offset) are views of
+    // the file; strided ones are gathered copies.
+    bool strided = m.name == "transposed" || m.name == "permuted";
+    bool empty = m.name == "empty";
+    EXPECT_EQ(bool(m.mapping), !strided && !empty) << m.name;
+    if (m.mapping) {
+      EXPECT_TRUE(m.data.empty());
+      EXPECT_GE(m.mapped.data(), bufferBytes(*m.mapping).data());
+      EXPECT_LE(m.mapped.end(), bufferBytes(*m.mapping).end());
+    }
+  }
+  // Compressed and big-endian records cannot be viewed: they are copies.
+  for (const char *name : {"deflated.pt", "bigendian.pt"}) {
+    auto tensors = readTorchCheckpointFile(inputPath(name));
+    ASSERT_TRUE(bool(tensors)) << llvm::toString(tensors.takeError());
+    for (const Tensor &t : *tensors)
+      EXPECT_FALSE(t.mapping) << name << ": " << t.name;
   }
 }
 

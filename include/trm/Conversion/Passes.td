@@ -13,7 +13,10 @@ def TRMBindWeights : Pass<"trm-bind-weights", "ModuleOp"> {
     reused by every network call. The packing table (key, offset, shape),
     in order, is recorded as the function attribute `trm.weight_table`; the
     runtime packs a weights file by it. Offsets are multiples of 16 elements
-    (64 bytes) so vector loads of a row start aligned.
+    (64 bytes) so vector loads of a row start aligned. A parameter marked
+    `trm.streamed_rows = N` (trm-stream-puzzle-embedding) keeps the mark as
+    the entry's `streamed_rows`: its shape is its slots, and the runtime
+    fills them per batch from the file's N rows.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

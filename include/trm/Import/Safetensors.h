@@ -25,12 +25,16 @@ inline constexpr uint64_t kMaxSafetensorsHeader = 100u << 20;
 /// Parses a safetensors file held in memory. Validates the header length,
 /// the JSON, every entry (known dtype, non-negative shape, offsets inside the
 /// data, size = numel * dtype size) and that no two tensors overlap. Tensors
-/// come back in data order. `file` names the source in messages.
+/// come back in data order. `file` names the source in messages. With
+/// `mapping` (the buffer `bytes` are, a mapped file) the tensors are views
+/// of it instead of copies.
 llvm::Expected<std::vector<Tensor>>
 parseSafetensors(llvm::ArrayRef<uint8_t> bytes, llvm::StringRef file,
-                 std::map<std::string, std::string> *metadata = nullptr);
+                 std::map<std::string, std::string> *metadata = nullptr,
+                 std::shared_ptr<const llvm::MemoryBuffer> mapping = nullptr);
 
-/// Reads a safetensors file from disk.
+/// Reads a safetensors file from disk: the tensors are views of the mapped
+/// file.
 llvm::Expected<std::vector<Tensor>>
 readSafetensorsFile(llvm::StringRef path,
                     std::map<std::string, std::string> *metadata = nullptr);

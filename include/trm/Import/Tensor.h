@@ -17,6 +17,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,15 +51,30 @@ struct Tensor {
   std::string name;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
-  /// numel * dtypeSize bytes, C order, little-endian.
+  /// numel * dtypeSize bytes, C order, little-endian, when the tensor owns
+  /// them; empty when it is a view of a mapped file.
   std::vector<uint8_t> data;
+  /// A view of a file mapped into memory (the readers of checkpoint and
+  /// safetensors files): `mapping` keeps the mapping alive and `mapped` is
+  /// the tensor's range of it. Its pages are read from the file when first
+  /// touched, so a tensor of which only some rows are ever read costs the
+  /// memory of those rows.
+  std::shared_ptr<const llvm::MemoryBuffer> mapping;
+  llvm::ArrayRef<uint8_t> mapped;
 
+  /// The elements' bytes, owned or mapped.
+  llvm::ArrayRef<uint8_t> bytes() const {
+    return mapping ? mapped : llvm::ArrayRef<uint8_t>(data);
+  }
   int64_t numElements() const;
-  /// True when data.size() matches the shape and dtype.
+  /// True when the bytes match the shape and dtype.
   bool isConsistent() const;
   /// The elements converted to f32 (integers are converted by value, f64 is
   /// rounded to nearest).
   std::vector<float> toF32() const;
+  /// Elements [first, first + count) converted as by toF32 into `out`; the
+  /// range must lie inside the tensor.
+  void toF32(int64_t first, int64_t count, float *out) const;
   /// This tensor with dtype F32 (no copy when it already is F32).
   Tensor convertToF32() &&;
   /// Element `i` read as T (no conversion: T must match the dtype's size).
@@ -72,7 +88,8 @@ Tensor makeF32Tensor(llvm::StringRef name, std::vector<int64_t> shape,
 Tensor makeTensor(llvm::StringRef name, DType dtype, std::vector<int64_t> shape,
                   llvm::ArrayRef<uint8_t> bytes);
 
-/// Reads a whole file as bytes; the error names the file.
+/// Reads a whole file as bytes (mapped into memory when it is large: see
+/// llvm::MemoryBuffer::getFile); the error names the file.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 readBinaryFile(llvm::StringRef path);
 /// The contents of `buffer` as bytes (valid while the buffer lives).
@@ -86,7 +103,7 @@ llvm::Error fileError(llvm::StringRef file, const llvm::Twine &message);
 #include <cstring>
 template <typename T> T mlir::trm::Tensor::at(int64_t i) const {
   T value;
-  std::memcpy(&value, data.data() + i * sizeof(T), sizeof(T));
+  std::memcpy(&value, bytes().data() + i * sizeof(T), sizeof(T));
   return value;
 }
 

@@ -27,7 +27,16 @@ struct TorchReadOptions {
   /// Upper bound on the bytes one storage record may have once read (guards
   /// against zip bombs and hostile size fields).
   uint64_t maxRecordBytes = uint64_t(1) << 36;
+  /// The buffer the archive's bytes are (a mapped file): stored records
+  /// that tensors use contiguously become views of it instead of copies,
+  /// so a checkpoint costs memory only for the pages read. The CRC of a
+  /// viewed record is checked when it has at most kCheckedViewBytes (reading
+  /// a larger one whole would undo the saving).
+  std::shared_ptr<const llvm::MemoryBuffer> mapping;
 };
+
+/// The largest viewed storage record whose CRC is checked.
+inline constexpr uint64_t kCheckedViewBytes = uint64_t(64) << 20;
 
 /// A storage as the pickle refers to it: ('storage', <class>, key, location,
 /// numel). `dtype` is the element type of the storage class, `numElements`
@@ -38,15 +47,32 @@ struct TorchStorageRef {
   int64_t numElements;
 };
 
+/// The bytes of a storage record: a copy, or a view of a mapped archive.
+struct TorchStorageBytes {
+  std::vector<uint8_t> owned;
+  std::shared_ptr<const llvm::MemoryBuffer> mapping;
+  llvm::ArrayRef<uint8_t> mapped;
+
+  TorchStorageBytes() = default;
+  TorchStorageBytes(std::vector<uint8_t> bytes) : owned(std::move(bytes)) {}
+  TorchStorageBytes(std::shared_ptr<const llvm::MemoryBuffer> mapping,
+                    llvm::ArrayRef<uint8_t> range)
+      : mapping(std::move(mapping)), mapped(range) {}
+  llvm::ArrayRef<uint8_t> bytes() const {
+    return mapping ? mapped : llvm::ArrayRef<uint8_t>(owned);
+  }
+};
+
 /// Returns the raw bytes of the storage record `key` (little-endian already).
 using TorchStorageLoader =
-    std::function<llvm::Expected<std::vector<uint8_t>>(const TorchStorageRef &)>;
+    std::function<llvm::Expected<TorchStorageBytes>(const TorchStorageRef &)>;
 
 /// Runs the restricted unpickler over `pickle` (the bytes of data.pkl) and
 /// materialises every tensor of the top-level dict through `loadStorage`.
 /// Tensors come back in dict order, named by their keys, dense C order
 /// (non-contiguous views are gathered through their strides; a storage
-/// shared by several tensors is loaded once). `file` names the source in
+/// shared by several tensors is loaded once). A contiguous tensor of a
+/// mapped storage is a view of the mapping (Tensor::mapped). `file` names the source in
 /// error messages. With `bigEndian` (the archive's `byteorder` record says
 /// "big") the elements are byte-swapped to little-endian.
 llvm::Expected<std::vector<Tensor>>

@@ -7,6 +7,8 @@
 #ifndef TRM_RUNTIME_ARRAYIO_H
 #define TRM_RUNTIME_ARRAYIO_H
 
+#include "trm/Import/Tensor.h"
+
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -33,18 +35,16 @@ void writeNpy(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape,
 void writeNpy(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape,
               llvm::ArrayRef<float> values);
 
-/// A weights file as f32 tensors by canonical key.
+/// A weights file's floating-point tensors by canonical key, as read: views
+/// of the mapped file where the format allows, any float dtype
+/// (PackedWeights converts them to f32).
 struct WeightFile {
-  struct Tensor {
-    std::vector<int64_t> shape;
-    std::vector<float> data;
-  };
   llvm::StringMap<Tensor> tensors;
 };
 
 /// Reads a safetensors file or a torch.save checkpoint: keys canonicalised
 /// (`_orig_mod.`, `model.`, `inner.` removed), harmless non-parameter
-/// buffers dropped, values converted to f32.
+/// buffers dropped, non-float tensors refused.
 llvm::Expected<WeightFile> readWeights(llvm::StringRef path);
 
 } // namespace mlir::trm

@@ -20,6 +20,10 @@ struct PackedWeight {
   std::string key;
   std::vector<int64_t> shape;
   int64_t offset = 0;
+  /// For a streamed table (trm-stream-puzzle-embedding): the rows of the
+  /// file's table, of which `shape` holds one per batch row, filled by
+  /// puzzle id before each batch. 0: packed whole.
+  int64_t streamedRows = 0;
   int64_t numElements() const {
     int64_t n = 1;
     for (int64_t d : shape)

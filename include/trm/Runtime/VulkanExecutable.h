@@ -32,6 +32,10 @@ public:
 
   /// Copies the packed weights into a device buffer, once.
   void setWeights(const std::vector<float> &weights);
+  /// Copies element ranges (offset, count) of the packed weights into the
+  /// device buffer again: the slots PackedWeights::bindRows rewrote.
+  void updateWeights(const std::vector<float> &weights,
+                     llvm::ArrayRef<std::pair<int64_t, int64_t>> ranges);
   /// Runs one batch (after setWeights).
   llvm::Error run(BatchBuffers &buffers);
 

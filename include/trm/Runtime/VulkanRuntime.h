@@ -43,7 +43,7 @@ struct VulkanRuntimeStats {
   int64_t scalarWrites = 0;   // vkCmdUpdateBuffer for scalar arguments
   int64_t pipelines = 0;      // compute pipelines created
   int64_t vulkanAllocations = 0; // vkAllocateMemory calls
-  int64_t uploadedBytes = 0;  // copied into device-only memory by upload()
+  int64_t uploadedBytes = 0;  // copied to the device by upload() and write()
 };
 
 struct VulkanRuntimeOptions {
@@ -73,6 +73,10 @@ public:
   /// A device-only buffer holding a copy of `data` (through a staging
   /// buffer and a transfer; waits for it). The host cannot touch it.
   void *upload(const void *data, uint64_t bytes);
+  /// Writes `bytes` (a multiple of 4) of `data` at `offset` into any buffer,
+  /// device-only ones included, in order with the work around it (no host
+  /// wait).
+  void write(void *ptr, uint64_t offset, const void *data, uint64_t bytes);
   void release(void *ptr);
   /// Submits the recorded work and waits for it.
   void fence();

@@ -46,12 +46,21 @@ struct BindWeightsPass : trm::impl::TRMBindWeightsBase<BindWeightsPass> {
         return ops.front().emitOpError(
                    "only f32 parameters can be bound, got ")
                << type;
+      // A streamed table (trm-stream-puzzle-embedding) keeps its mark.
+      Attribute streamed = ops.front()->getAttr(kStreamedRowsAttrName);
+      for (WeightOp op : ops)
+        if (op->getAttr(kStreamedRowsAttrName) != streamed)
+          return op.emitOpError("parameter '")
+                 << key << "' is streamed in one use and not in another";
       offsets.push_back(size);
-      table.push_back(b.getDictionaryAttr({
+      SmallVector<NamedAttribute> fields = {
           b.getNamedAttr("key", b.getStringAttr(key)),
           b.getNamedAttr("offset", b.getI64IntegerAttr(size)),
           b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
-      }));
+      };
+      if (streamed)
+        fields.push_back(b.getNamedAttr("streamed_rows", streamed));
+      table.push_back(b.getDictionaryAttr(fields));
       size += (type.getNumElements() + kAlignElements - 1) / kAlignElements *
               kAlignElements;
     }

@@ -214,6 +214,7 @@ struct VulkanRuntime::Impl {
   void launch(Kernel &kernel, uint64_t gx, uint64_t gy, uint64_t gz,
               void **params, uint64_t paramsCount);
   void writeWord(void *ptr, uint32_t value);
+  void write(void *ptr, uint64_t offset, const void *data, uint64_t bytes);
   void fence();
   void *allocate(uint64_t bytes, bool hostVisible);
   void *upload(const void *data, uint64_t bytes);
@@ -640,6 +641,24 @@ void VulkanRuntime::Impl::writeWord(void *ptr, uint32_t value) {
   ++stats.scalarWrites;
 }
 
+void VulkanRuntime::Impl::write(void *ptr, uint64_t offset, const void *data,
+                                uint64_t bytes) {
+  const Buffer &b = lookup(ptr, "write");
+  if (offset % 4 || bytes % 4 || offset > b.bytes || bytes > b.bytes - offset)
+    fatal(llvm::formatv("write of {0} bytes at {1} into a buffer of {2}",
+                        bytes, offset, b.bytes));
+  // Inline in the command buffer, in the order of the kernels around it;
+  // vkCmdUpdateBuffer takes at most 65536 bytes at a time.
+  constexpr uint64_t kMaxUpdate = 65536;
+  VkCommandBuffer cmd = commandBuffer();
+  const auto *bytesIn = static_cast<const uint8_t *>(data);
+  for (uint64_t done = 0; done < bytes; done += kMaxUpdate)
+    vkCmdUpdateBuffer(cmd, b.buffer, offset + done,
+                      std::min(kMaxUpdate, bytes - done), bytesIn + done);
+  barrierBeforeNextCommand();
+  stats.uploadedBytes += bytes;
+}
+
 void VulkanRuntime::Impl::fence() {
   if (!recording)
     return;
@@ -744,6 +763,10 @@ void *VulkanRuntime::allocate(uint64_t bytes) {
 }
 void *VulkanRuntime::upload(const void *data, uint64_t bytes) {
   return impl->upload(data, bytes);
+}
+void VulkanRuntime::write(void *ptr, uint64_t offset, const void *data,
+                          uint64_t bytes) {
+  impl->write(ptr, offset, data, bytes);
 }
 void VulkanRuntime::release(void *ptr) { impl->release(ptr); }
 void VulkanRuntime::fence() { impl->fence(); }

@@ -33,3 +33,13 @@ func.func @not_f32() -> tensor<4xf16> {
   %a = trm.weight "a" : tensor<4xf16>
   return %a : tensor<4xf16>
 }
+
+// -----
+
+// A streamed table's uses must agree on the mark.
+func.func @half_streamed() -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %a = trm.weight "t" {trm.streamed_rows = 10 : i64} : tensor<2x4xf32>
+  // expected-error @+1 {{parameter 't' is streamed in one use and not in another}}
+  %b = trm.weight "t" : tensor<2x4xf32>
+  return %a, %b : tensor<2x4xf32>, tensor<2x4xf32>
+}

@@ -19,6 +19,11 @@ std::optional<HaltingPolicy> parseHaltingPolicyName(llvm::StringRef name);
 /// What an unknown policy name is told it may be instead.
 inline constexpr llvm::StringLiteral kHaltingPolicyNames =
     "fixed, q_halt or q";
+/// The discardable attribute trm-stream-puzzle-embedding puts on a
+/// trm.weight whose rows the runtime streams: the row count of the table in
+/// the checkpoint (the op's type has one row per batch row).
+inline constexpr llvm::StringLiteral kStreamedRowsAttrName =
+    "trm.streamed_rows";
 } // namespace mlir::trm
 
 #define GET_ATTRDEF_CLASSES

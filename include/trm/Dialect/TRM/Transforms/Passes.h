@@ -4,6 +4,9 @@
 
 #include "mlir/Pass/Pass.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace mlir::trm {
 #define GEN_PASS_DECL

@@ -30,4 +30,25 @@ def TRMNameLocations : Pass<"trm-name-locations", "ModuleOp"> {
   }];
 }
 
+def TRMStreamPuzzleEmbedding : Pass<"trm-stream-puzzle-embedding", "ModuleOp"> {
+  let summary = "Give the puzzle embedding one row per batch row, filled by the runtime";
+  let description = [{
+    A puzzle embedding table has a row for every puzzle of the training set
+    (876,406 for ARC-AGI-1, 98.5% of the checkpoint), yet a batch reads at
+    most one row per sample. This pass shrinks the `trm.weight` table of
+    every `trm.embed` from `[N, D]` to `[B, D]` (B: the batch), marks it
+    `trm.streamed_rows = N`, and makes the embedding read row `b` for
+    sample `b` (its puzzle ids operand becomes `0..B-1`, computed by a
+    `linalg.generic`).
+    `trm-bind-weights` records the mark in the weight table, and the
+    runtime copies each sample's row of the checkpoint's table into its
+    slot before the batch runs, so the table itself is neither converted,
+    held in memory nor uploaded to a device: only the rows in use are.
+    Tables that are not parameters are left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // TRM_DIALECT_TRM_TRANSFORMS_PASSES_TD
