@@ -56,7 +56,9 @@ static cl::opt<std::string> checkpointPath(
 static cl::opt<std::string> weightsOutPath(
     "weights-out", cl::cat(outputsCategory),
     cl::desc("Write the checkpoint's weights as f32 safetensors with canonical "
-             "keys (needs --checkpoint)"),
+             "keys (needs --checkpoint). Without it the module names the "
+             "checkpoint itself as its weights (trm.weights_file), and no "
+             "copy is made"),
     cl::value_desc("file"));
 static cl::opt<std::string> outputPath("o", cl::cat(outputsCategory), cl::desc("Output trm module"),
                                        cl::value_desc("file"), cl::init("-"));
@@ -183,6 +185,15 @@ int main(int argc, char **argv) {
       trm::buildModel(context, imported->config, options);
   if (failed(verify(*module)))
     return fail(usageError("internal error: the built module does not verify"));
+  // The module references the checked weights instead of holding them: a
+  // checkpoint needs no second copy to run.
+  if (!checkpointPath.empty()) {
+    llvm::SmallString<256> weightsFile(
+        weightsOutPath.empty() ? checkpointPath : weightsOutPath);
+    llvm::sys::fs::make_absolute(weightsFile);
+    (*module)->setAttr(trm::kWeightsFileAttrName,
+                       StringAttr::get(&context, weightsFile));
+  }
   if (llvm::Error err = writeOutputs(*module, imported->weights))
     return fail(std::move(err));
   return 0;

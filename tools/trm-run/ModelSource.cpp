@@ -90,6 +90,9 @@ static llvm::Expected<ModelSource> openModuleFile(llvm::StringRef path,
   source.module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!source.module)
     return error(path + ": cannot parse the trm module");
+  if (auto weights =
+          (*source.module)->getAttrOfType<StringAttr>(trm::kWeightsFileAttrName))
+    source.recordedWeights = weights.str();
   return source;
 }
 

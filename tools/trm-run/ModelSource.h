@@ -35,6 +35,9 @@ struct ModelSource {
   mlir::trm::ModelFileKind kind = mlir::trm::ModelFileKind::Text;
   /// A trainer directory's checkpoint, the weights unless --weights says.
   std::string checkpoint;
+  /// The weights file a module names (trm.weights_file, written by
+  /// trm-import): the weights unless --weights says.
+  std::string recordedWeights;
   /// The checkpoint's weights when this run imported it (not when the
   /// import came from the cache).
   std::optional<mlir::trm::WeightFile> weights;

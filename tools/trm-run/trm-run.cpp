@@ -17,6 +17,7 @@
 #include "Report.h"
 #include "RunOutputs.h"
 
+#include "trm/Builder/ModelBuilder.h"
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
@@ -40,6 +41,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
@@ -94,7 +96,8 @@ static cl::opt<bool> listDevices(
 static cl::opt<std::string> weightsPath(
     "weights", cl::cat(inputsCategory),
     cl::desc("weights: safetensors or a torch.save checkpoint (default for "
-             "a checkpoint directory: its latest step_N)"));
+             "a checkpoint directory: its latest step_N; for a module "
+             "trm-import made with --checkpoint: that checkpoint)"));
 static cl::opt<int64_t> importBatch(
     "batch", cl::cat(inputsCategory),
     cl::desc("a checkpoint directory's largest batch at once (default 8; a "
@@ -737,9 +740,24 @@ int main(int argc, char **argv) {
     return fail(model.takeError());
   if (compileOnly)
     return compileArtifact(*model, t0);
-  if (weightsPath.empty() && model->source.checkpoint.empty())
+  // The weights: --weights, else a checkpoint directory's step_N, else the
+  // file the module names (trm-import --checkpoint).
+  std::string weightsName = weightsPath.getValue();
+  if (weightsName.empty())
+    weightsName = model->source.checkpoint;
+  if (weightsName.empty() && !model->source.recordedWeights.empty()) {
+    weightsName = model->source.recordedWeights;
+    if (!llvm::sys::fs::exists(weightsName))
+      return fail(error(modelPath + ": the weights file it names, " +
+                        weightsName + " (" + trm::kWeightsFileAttrName +
+                        ", from trm-import --checkpoint), does not exist: "
+                        "give --weights"));
+    log() << "trm-run: weights " << weightsName << " (named by the module)\n";
+  }
+  if (weightsName.empty())
     return fail(error("--weights is required (a checkpoint directory needs "
-                      "none: its latest step_N is used)"));
+                      "none: its latest step_N is used; a module imported "
+                      "with trm-import --checkpoint names its own)"));
 
   // Inputs and outputs, all checked before any computation: every output's
   // temporary file is created now.
@@ -780,8 +798,6 @@ int main(int argc, char **argv) {
   auto outputs = trmrun::RunOutputs::open(request, count, model->sig.seqLen);
   if (!outputs)
     return fail(outputs.takeError());
-  std::string weightsName =
-      weightsPath.empty() ? model->source.checkpoint : weightsPath.getValue();
   std::optional<trm::WeightFile> weights;
   if (weightsPath.empty() && model->source.weights)
     weights = std::move(model->source.weights);

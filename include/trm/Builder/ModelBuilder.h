@@ -21,6 +21,10 @@ struct ModelBuildOptions {
 /// Name of the module attribute recording the configuration the module was
 /// built from (a dictionary with the reference's field names).
 inline constexpr llvm::StringLiteral kConfigAttrName = "trm.config";
+/// Name of the module attribute naming the weights file trm-import checked
+/// the module against (the trainer's checkpoint itself, or the copy it was
+/// asked to write): trm-run's weights when --weights is not given.
+inline constexpr llvm::StringLiteral kWeightsFileAttrName = "trm.weights_file";
 
 /// Builds the whole TRM inference as one function:
 ///   @trm_main(tokens [B,S] i32, puzzle_ids [B] i32, samples [1] i32)
