@@ -1,12 +1,15 @@
 //===- ArcEvaluation.cpp - ARC-AGI scored as the reference scores it ------===//
 #include "ArcEvaluation.h"
 
+#include "trm/ARC/GridJson.h"
 #include "trm/Import/JsonStructure.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
 #include <map>
@@ -48,28 +51,6 @@ static llvm::Expected<json::Value> readJson(llvm::StringRef path) {
   return value;
 }
 
-/// A grid written as [[row], ...]; `what` names it in errors.
-static llvm::Expected<arc::Grid> readGrid(const json::Value *value,
-                                          const llvm::Twine &what) {
-  const json::Array *rows = value ? value->getAsArray() : nullptr;
-  if (!rows)
-    return error(what + ": expected a grid (a list of rows)");
-  std::vector<std::vector<int64_t>> cells;
-  for (const json::Value &row : *rows) {
-    const json::Array *colours = row.getAsArray();
-    if (!colours)
-      return error(what + ": a row is not a list of colours");
-    cells.emplace_back();
-    for (const json::Value &colour : *colours) {
-      std::optional<int64_t> c = colour.getAsInteger();
-      if (!c)
-        return error(what + ": a colour is not an integer");
-      cells.back().push_back(*c);
-    }
-  }
-  return arc::makeGrid(cells, what.str());
-}
-
 /// The challenges' tasks, by id, with their test inputs (and the solutions'
 /// outputs when a solutions file is given).
 static llvm::Error readTasks(const ArcRequest &request,
@@ -89,7 +70,7 @@ static llvm::Error readTasks(const ArcRequest &request,
                    "': no \"test\" list");
     for (auto [i, pair] : llvm::enumerate(*tests)) {
       const json::Object *p = pair.getAsObject();
-      auto grid = readGrid(p ? p->get("input") : nullptr,
+      auto grid = arc::readGridJson(p ? p->get("input") : nullptr,
                            request.challengesPath + ": task '" + id.str() +
                                "' test " + llvm::Twine(i) + " input");
       if (!grid)
@@ -98,7 +79,7 @@ static llvm::Error readTasks(const ArcRequest &request,
       // test_puzzles.json (the builder's) carries the outputs in the pairs.
       if (!p->get("output"))
         continue;
-      auto output = readGrid(p->get("output"),
+      auto output = arc::readGridJson(p->get("output"),
                              request.challengesPath + ": task '" + id.str() +
                                  "' test " + llvm::Twine(i) + " output");
       if (!output)
@@ -122,7 +103,7 @@ static llvm::Error readTasks(const ArcRequest &request,
                                  "grid(s), one per test input",
                                  request.solutionsPath, id, tests.size()));
     for (auto [i, grid] : llvm::enumerate(*grids)) {
-      auto g = readGrid(&grid, request.solutionsPath + ": task '" + id +
+      auto g = arc::readGridJson(&grid, request.solutionsPath + ": task '" + id +
                                    "' solution " + llvm::Twine(i));
       if (!g)
         return g.takeError();
@@ -248,11 +229,90 @@ void ArcEvaluation::addTasks(
   }
 }
 
-llvm::Error ArcEvaluation::finishSamples(llvm::StringRef outputDir) {
+llvm::Error ArcEvaluation::finishSamples(llvm::StringRef dir) {
   const int64_t count = origins.size();
   samples.tokens.shape = {count, arc::kSeqLen};
   samples.ids.shape = {count};
-  return openOutputs(outputDir);
+  for (const Origin &o : origins)
+    ++tasks[o.task].pending;
+  for (Task &t : tasks)
+    if (!t.pending)
+      finishTask(t);
+  outputDir = dir.str();
+  return openOutputs(dir);
+}
+
+void ArcEvaluation::finishTask(Task &t) {
+  t.result.clear();
+  for (const auto &votes : t.votes)
+    t.result.push_back(arc::rankCandidates(votes));
+  t.votes.clear();
+  ++finished;
+}
+
+llvm::Error ArcEvaluation::resume(llvm::StringRef model) {
+  if (outputDir.empty())
+    return llvm::Error::success();
+  // The run is the model and exactly the samples it computes: the tasks'
+  // test inputs, every sample's tokens and puzzle id.
+  std::string run = model.str();
+  for (const Task &t : tasks) {
+    run += "|" + t.id;
+    for (const arc::Grid &g : t.inputs)
+      run += llvm::formatv(":{0}x{1}", g.rows, g.cols).str() +
+             std::string(g.cells.begin(), g.cells.end());
+  }
+  uint64_t digest = llvm::xxh3_64bits(run);
+  digest ^= llvm::xxh3_64bits(llvm::ArrayRef(
+      reinterpret_cast<const uint8_t *>(samples.tokens.values.data()),
+      samples.tokens.values.size() * sizeof(int64_t)));
+  digest = digest * 31 + llvm::xxh3_64bits(llvm::ArrayRef(
+      reinterpret_cast<const uint8_t *>(samples.ids.values.data()),
+      samples.ids.values.size() * sizeof(int64_t)));
+  std::map<std::string, size_t> byId;
+  for (auto [i, t] : llvm::enumerate(tasks))
+    byId[t.id] = i;
+  auto opened = ArcJournal::open(
+      outputDir + "/arc_results.jsonl", llvm::utohexstr(digest, true),
+      [&](llvm::StringRef id) -> int64_t {
+        auto it = byId.find(id.str());
+        return it == byId.end() ? -1 : tasks[it->second].inputs.size();
+      });
+  if (!opened)
+    return opened.takeError();
+  journal = std::move(*opened);
+  finalPaths.push_back(journal->path());
+  for (const auto &[id, result] : journal->restored()) {
+    Task &t = tasks[byId[id]];
+    if (!t.pending)
+      continue;
+    t.result = result;
+    t.votes.clear();
+    restoredSamples += t.pending;
+    t.pending = 0;
+    ++finished;
+    ++restoredTasks;
+  }
+  // Only the other tasks' samples run.
+  RunInputs left = samples;
+  left.tokens.values.clear();
+  left.ids.values.clear();
+  std::vector<Origin> kept;
+  for (auto [i, o] : llvm::enumerate(origins)) {
+    if (!tasks[o.task].pending)
+      continue;
+    left.tokens.values.insert(
+        left.tokens.values.end(),
+        samples.tokens.values.begin() + i * arc::kSeqLen,
+        samples.tokens.values.begin() + (i + 1) * arc::kSeqLen);
+    left.ids.values.push_back(samples.ids.values[i]);
+    kept.push_back(o);
+  }
+  origins = std::move(kept);
+  samples = std::move(left);
+  samples.tokens.shape = {int64_t(origins.size()), arc::kSeqLen};
+  samples.ids.shape = {int64_t(origins.size())};
+  return llvm::Error::success();
 }
 
 llvm::Error ArcEvaluation::openOutputs(llvm::StringRef dir) {
@@ -361,14 +421,24 @@ std::string ArcEvaluation::describePlan() const {
   int64_t tests = 0;
   for (const Task &t : tasks)
     tests += t.inputs.size();
-  return llvm::formatv("ARC: {0} tasks, {1} test inputs, {2} variants, {3} "
-                       "samples",
-                       tasks.size(), tests, variantsUsed, origins.size());
+  std::string plan = llvm::formatv("ARC: {0} tasks, {1} test inputs, {2} "
+                                   "variants, {3} samples",
+                                   tasks.size(), tests, variantsUsed,
+                                   origins.size() + restoredSamples);
+  if (journal && restoredTasks)
+    plan += llvm::formatv("; {0} tasks ({1} samples) already done in {2}, "
+                          "{3} samples to run",
+                          restoredTasks, restoredSamples, journal->path(),
+                          origins.size());
+  if (journal && journal->droppedLines())
+    plan += llvm::formatv(" ({0} unfinished line(s) dropped)",
+                          journal->droppedLines());
+  return plan;
 }
 
-void ArcEvaluation::addBatch(int64_t start, int64_t n,
-                             const mlir::trm::BatchBuffers &buf,
-                             int64_t maxSteps) {
+llvm::Error ArcEvaluation::addBatch(int64_t start, int64_t n,
+                                    const mlir::trm::BatchBuffers &buf,
+                                    int64_t maxSteps) {
   for (int64_t i = 0; i < n; ++i) {
     const Origin &o = origins[start + i];
     llvm::ArrayRef<int32_t> tokens(buf.predictions.data() + i * arc::kSeqLen,
@@ -376,23 +446,23 @@ void ArcEvaluation::addBatch(int64_t start, int64_t n,
     // The q_halt of the sample's last step, in float64 as the reference.
     double q = buf.stepQLogits[(i * maxSteps + buf.steps[i] - 1) * 2];
     arc::Grid prediction = o.augmentation.invert(arc::cropPrediction(tokens));
-    tasks[o.task].votes[o.test].push_back(
+    Task &t = tasks[o.task];
+    t.votes[o.test].push_back(
         {std::move(prediction), 1.0 / (1.0 + std::exp(-q))});
+    if (--t.pending)
+      continue;
+    finishTask(t);
+    if (journal)
+      if (llvm::Error err = journal->append(t.id, t.result))
+        return err;
   }
-}
-
-std::vector<std::vector<arc::Candidate>>
-ArcEvaluation::ranked(const Task &t) const {
-  std::vector<std::vector<arc::Candidate>> out;
-  for (const auto &votes : t.votes)
-    out.push_back(arc::rankCandidates(votes));
-  return out;
+  return llvm::Error::success();
 }
 
 std::vector<double> ArcEvaluation::passAtK() const {
   std::vector<double> score(std::size(kPassKs), 0.0);
   for (const Task &t : tasks) {
-    auto candidates = ranked(t);
+    const ArcTaskResult &candidates = t.result;
     for (size_t k = 0; k < score.size(); ++k) {
       int64_t passed = 0;
       for (size_t test = 0; test < candidates.size(); ++test)
@@ -420,23 +490,12 @@ void ArcEvaluation::printScores(llvm::raw_ostream &os) const {
 void ArcEvaluation::writeJsonScores(json::OStream &j) const {
   j.attributeObject("arc", [&] {
     j.attribute("tasks", int64_t(tasks.size()));
-    j.attribute("samples", int64_t(origins.size()));
+    j.attribute("samples", int64_t(origins.size() + restoredSamples));
     if (!haveSolutions)
       return;
     std::vector<double> score = passAtK();
     for (size_t k = 0; k < score.size(); ++k)
       j.attribute(("pass@" + llvm::Twine(kPassKs[k])).str(), score[k]);
-  });
-}
-
-/// A grid as nested JSON arrays.
-static void writeGrid(json::OStream &j, const arc::Grid &g) {
-  j.array([&] {
-    for (int64_t r = 0; r < g.rows; ++r)
-      j.array([&] {
-        for (int64_t c = 0; c < g.cols; ++c)
-          j.value(int64_t(g.at(r, c)));
-      });
   });
 }
 
@@ -447,7 +506,7 @@ llvm::Error ArcEvaluation::writeFiles() {
   sub.object([&] {
     cand.object([&] {
       for (const Task &t : tasks) {
-        auto candidates = ranked(t);
+        const ArcTaskResult &candidates = t.result;
         // A test input without a vote has no entry, as in the reference.
         sub.attributeArray(t.id, [&] {
           for (const auto &c : candidates) {
@@ -457,10 +516,10 @@ llvm::Error ArcEvaluation::writeFiles() {
                 arc::submissionAttempts(c);
             sub.object([&] {
               sub.attributeBegin("attempt_1");
-              writeGrid(sub, attempts.first);
+              arc::writeGridJson(sub, attempts.first);
               sub.attributeEnd();
               sub.attributeBegin("attempt_2");
-              writeGrid(sub, attempts.second);
+              arc::writeGridJson(sub, attempts.second);
               sub.attributeEnd();
             });
           }
@@ -475,7 +534,7 @@ llvm::Error ArcEvaluation::writeFiles() {
               for (const arc::Candidate &x : c)
                 cand.object([&] {
                   cand.attributeBegin("grid");
-                  writeGrid(cand, x.grid);
+                  arc::writeGridJson(cand, x.grid);
                   cand.attributeEnd();
                   cand.attribute("votes", x.votes);
                   cand.attribute("mean_confidence", x.meanConfidence);

@@ -10,6 +10,7 @@
 #ifndef TRM_TOOLS_TRMRUN_ARCEVALUATION_H
 #define TRM_TOOLS_TRMRUN_ARCEVALUATION_H
 
+#include "ArcJournal.h"
 #include "Inputs.h"
 
 #include "trm/ARC/Voting.h"
@@ -51,13 +52,23 @@ public:
   /// (or in its parent): an ARC split.
   static bool isArcSplit(llvm::StringRef split);
 
+  /// With an output directory: keeps the results of the tasks an earlier
+  /// run of the same model (`model`: its fingerprint) on the same samples
+  /// finished (OUT/arc_results.jsonl, see ArcJournal.h), drops their
+  /// samples, and records every task finished from now on.
+  llvm::Error resume(llvm::StringRef model);
+
   /// The samples to run.
   const RunInputs &inputs() const { return samples; }
   std::string describePlan() const;
+  /// Tasks finished (restored ones included), of tasks().
+  int64_t tasksDone() const { return finished; }
+  int64_t taskCount() const { return tasks.size(); }
 
-  /// Casts the votes of samples [start, start + n), the rows of `buf`.
-  void addBatch(int64_t start, int64_t n, const mlir::trm::BatchBuffers &buf,
-                int64_t maxSteps);
+  /// Casts the votes of samples [start, start + n), the rows of `buf`;
+  /// a task whose last sample this was is ranked and recorded.
+  llvm::Error addBatch(int64_t start, int64_t n,
+                       const mlir::trm::BatchBuffers &buf, int64_t maxSteps);
 
   /// pass@K and the counts, to stdout; the JSON summary's "arc" object.
   void printScores(llvm::raw_ostream &os) const;
@@ -72,6 +83,9 @@ private:
     std::vector<mlir::trm::arc::Grid> inputs;
     std::vector<mlir::trm::arc::Grid> solutions; ///< empty without them
     std::vector<std::vector<mlir::trm::arc::Vote>> votes; ///< per test input
+    /// Samples not yet voted; once none: the ranked candidates.
+    int64_t pending = 0;
+    ArcTaskResult result;
   };
   struct Origin {
     size_t task, test;
@@ -84,7 +98,8 @@ private:
   /// The samples' shapes from `origins`, then the output files.
   llvm::Error finishSamples(llvm::StringRef outputDir);
   llvm::Error openOutputs(llvm::StringRef dir);
-  std::vector<std::vector<mlir::trm::arc::Candidate>> ranked(const Task &t) const;
+  /// Ranks a task whose samples are all in.
+  void finishTask(Task &t);
   /// pass@K for each of kPassKs: the mean over tasks of the share of its
   /// test inputs whose label is among the first K candidates.
   std::vector<double> passAtK() const;
@@ -94,6 +109,9 @@ private:
   RunInputs samples;
   bool haveSolutions = false;
   int64_t variantsUsed = 0;
+  int64_t finished = 0, restoredTasks = 0, restoredSamples = 0;
+  std::string outputDir;
+  std::unique_ptr<ArcJournal> journal;
   mlir::trm::OutputSet files;
   llvm::raw_ostream *submission = nullptr, *candidates = nullptr;
   std::vector<std::string> finalPaths;

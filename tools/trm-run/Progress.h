@@ -10,14 +10,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace trmrun {
 
 class Progress {
 public:
   /// `interval`: seconds between lines when stderr is no terminal; 0 for
-  /// none. Nothing at all unless `enabled` (--quiet).
-  Progress(int64_t total, double interval, bool enabled = true);
+  /// none. Nothing at all unless `enabled` (--quiet). `detail`, when given,
+  /// leads the line (an ARC run's tasks done).
+  Progress(int64_t total, double interval, bool enabled = true,
+           std::function<std::string()> detail = nullptr);
   /// `done` samples are finished.
   void update(int64_t done);
   /// Clears the terminal line.
@@ -29,6 +33,7 @@ private:
   std::chrono::duration<double> interval;
   bool terminal;
   bool shown = false;
+  std::function<std::string()> detail;
   Clock::time_point start, lastShown;
 };
 

@@ -153,7 +153,10 @@ void trmrun::printStatistics(llvm::raw_ostream &os, const RunStats &st,
                                   : "timing: load {0:f3} s, compile {1:f3} s, "
                                     "run {2:f3} s ({3:f2} ms per sample)\n",
                       st.loadSeconds, st.compileSeconds, st.runSeconds,
-                      1000.0 * st.runSeconds / r.count);
+                      r.count ? 1000.0 * st.runSeconds / r.count : 0.0);
+  // A resumed ARC run whose tasks were all done runs no sample.
+  if (!r.count)
+    return;
   double meanSteps = 0;
   for (int32_t steps : r.steps)
     meanSteps += steps;
@@ -202,7 +205,7 @@ void trmrun::writeJsonSummary(
       rawAttribute(j, st.artifact ? "jit" : "compile",
                    fixed(st.compileSeconds, 6));
       rawAttribute(j, "run", fixed(st.runSeconds, 6));
-      rawAttribute(j, "run_per_sample", fixed(st.runSeconds / r.count, 6));
+      rawAttribute(j, "run_per_sample", fixed(r.count ? st.runSeconds / r.count : 0.0, 6));
     });
     j.attributeObject("network_calls", [&] {
       j.attribute("executed", st.executedCalls);

@@ -45,6 +45,8 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/Support/xxhash.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -607,9 +609,35 @@ llvm::Expected<Executable> compileModel(Model &m, trm::VulkanRuntime *vulkan) {
   return exe;
 }
 
+/// A file's identity: its real path, size and modification time.
+std::string fileIdentity(llvm::StringRef path) {
+  llvm::sys::fs::file_status status;
+  llvm::SmallString<256> real;
+  if (llvm::sys::fs::status(path, status) ||
+      llvm::sys::fs::real_path(path, real))
+    return path.str();
+  return llvm::formatv(
+             "{0}|{1}|{2}", real, status.getSize(),
+             status.getLastModificationTime().time_since_epoch().count())
+      .str();
+}
+
+/// What decides an ARC run's results besides its samples: the model (a
+/// module or artifact by its contents, a checkpoint directory by its
+/// checkpoint), the weights file, the halting policy and the device.
+std::string modelFingerprint(const Model &m, llvm::StringRef weightsName) {
+  std::string model = fileIdentity(m.source.checkpoint);
+  if (m.source.checkpoint.empty())
+    if (auto file = llvm::MemoryBuffer::getFile(modelPath))
+      model = llvm::utohexstr(llvm::xxh3_64bits((*file)->getBuffer()));
+  return llvm::formatv("{0}|{1}|{2}|{3}|{4}", model, fileIdentity(weightsName),
+                       m.policy, m.device, m.codegen.f16 ? "f16" : "f32")
+      .str();
+}
+
 /// What a batch's rows go to besides RunResults: the ARC votes.
-using BatchSink =
-    std::function<void(int64_t start, int64_t n, const trm::BatchBuffers &)>;
+using BatchSink = std::function<llvm::Error(int64_t start, int64_t n,
+                                            const trm::BatchBuffers &)>;
 
 /// Runs every sample in batches of at most the model's batch size. A short
 /// last batch tells the model how many of its rows are samples; the model
@@ -618,7 +646,8 @@ using BatchSink =
 llvm::Expected<trmrun::RunResults>
 runBatches(Executable &exe, const Model &m, const trmrun::RunInputs &in,
            trmrun::RunStats &stats, bool keepArrays,
-           const BatchSink &sink = nullptr) {
+           const BatchSink &sink = nullptr,
+           std::function<std::string()> progressDetail = nullptr) {
   const trm::ModelSignature &sig = m.sig;
   const int64_t count = in.count(), b = sig.batch, s = sig.seqLen,
                 v = sig.vocab, k = sig.maxSteps;
@@ -635,7 +664,8 @@ runBatches(Executable &exe, const Model &m, const trmrun::RunInputs &in,
     r.stepQLogits.resize(count * k * 2);
   }
   trm::BatchBuffers buf(sig);
-  trmrun::Progress progress(count, progressInterval, !quiet);
+  trmrun::Progress progress(count, progressInterval, !quiet,
+                            std::move(progressDetail));
   for (int64_t start = 0; start < count; start += b) {
     int64_t n = std::min(b, count - start);
     std::fill(buf.tokens.begin(), buf.tokens.end(), 0);
@@ -658,7 +688,8 @@ runBatches(Executable &exe, const Model &m, const trmrun::RunInputs &in,
                   r.stepPredictions.begin() + start * k * s);
     }
     if (sink)
-      sink(start, n, buf);
+      if (llvm::Error err = sink(start, n, buf))
+        return std::move(err);
     // The model counts the rows its loops computed; a step runs the whole
     // batch only while every row of it is a running sample.
     stats.executedCalls += buf.networkCalls;
@@ -777,6 +808,9 @@ int main(int argc, char **argv) {
       return fail(created.takeError());
     arc = std::move(*created);
   }
+  if (arc)
+    if (llvm::Error err = arc->resume(modelFingerprint(*model, weightsName)))
+      return fail(std::move(err));
   trmrun::InputRequest inputRequest{inputPath,    sudokus,
                                     inputFormat == "digits",
                                     puzzleIdsPath, labelsPath,
@@ -853,9 +887,17 @@ int main(int argc, char **argv) {
   BatchSink sink;
   if (arc)
     sink = [&](int64_t start, int64_t n, const trm::BatchBuffers &buf) {
-      arc->addBatch(start, n, buf, model->sig.maxSteps);
+      return arc->addBatch(start, n, buf, model->sig.maxSteps);
     };
-  auto results = runBatches(*exe, *model, *inputs, stats, !arc, sink);
+  std::function<std::string()> tasksDone;
+  if (arc)
+    tasksDone = [&] {
+      return llvm::formatv("{0} of {1} tasks", arc->tasksDone(),
+                           arc->taskCount())
+          .str();
+    };
+  auto results =
+      runBatches(*exe, *model, *inputs, stats, !arc, sink, tasksDone);
   if (!results)
     return fail(results.takeError());
   stats.runSeconds = secondsSince(t2);
