@@ -102,7 +102,8 @@ def run(cmd, env=None):
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     if out.returncode != 0:
         sys.exit("command failed: %s\n%s%s" % (" ".join(cmd), out.stdout, out.stderr))
-    return out.stdout
+    # trm-run reports its timing and counters on stderr.
+    return out.stdout + out.stderr
 
 
 def main():

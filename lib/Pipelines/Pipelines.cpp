@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trm/Pipelines/Pipelines.h"
+#include "trm/Support/BufferAllocator.h"
 
 #include "trm/Codegen/CPU/Passes.h"
 #include "trm/Codegen/Common/Passes.h"
@@ -54,7 +55,7 @@ void addCanonicalizeAndCSE(OpPassManager &pm) {
 void addFinalizeMemRefToLLVM(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // Buffers come from the runtime's allocator (trm/Support/OutOfMemory.h).
+  // Buffers come from the runtime's allocator (trm/Support/BufferAllocator.h).
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
@@ -68,7 +69,8 @@ std::string printPipeline(OpPassManager &pm) {
 }
 } // namespace
 
-void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm) {
+void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm,
+                                      int64_t keepTemporaryBytes) {
   // What the lowering makes from a trm op can be traced back to it.
   pm.addPass(createTRMNameLocations());
   // Only the puzzle rows a batch uses reach the compiled model.
@@ -78,11 +80,14 @@ void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm) {
   pm.addPass(createConvertElementwiseToLinalgPass());
   // Weight transposes and rope tables leave the loops.
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLoopInvariantCodeMotionPass());
+  TRMHoistLoopInvariantsOptions hoist;
+  hoist.keepBytes = keepTemporaryBytes;
+  pm.addPass(createTRMHoistLoopInvariants(hoist));
   pm.addPass(createCSEPass());
 }
 
-void mlir::trm::addBufferizePasses(OpPassManager &pm) {
+void mlir::trm::addBufferizePasses(OpPassManager &pm,
+                                    int64_t keepInLoopsBytes) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.allowReturnAllocsFromLoops = true;
@@ -96,14 +101,24 @@ void mlir::trm::addBufferizePasses(OpPassManager &pm) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  // Allocations that do not depend on a loop leave it.
-  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+  // Allocations that do not depend on a loop leave it, but for large ones
+  // the pipeline kept in on purpose (addTRMToLinalgPasses' bound).
+  if (keepInLoopsBytes == 0) {
+    pm.addNestedPass<func::FuncOp>(
+        bufferization::createBufferLoopHoistingPass());
+  } else {
+    TRMHoistSmallAllocationsOptions hoist;
+    hoist.keepBytes = keepInLoopsBytes;
+    pm.addNestedPass<func::FuncOp>(createTRMHoistSmallAllocations(hoist));
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 
 void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
                                        const CPUCodegenOptions &options) {
-  addTRMToLinalgPasses(pm);
+  // Large temporaries stay in the recursion's loops: one network call's are
+  // live at a time, and the allocator reuses their blocks at the next.
+  addTRMToLinalgPasses(pm, kReusedBufferBytes);
   // Register tiles + vectors on tensors.
   TRMCPUTileOptions tile;
   tile.threads = options.threads;
@@ -114,7 +129,8 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   // Accumulator blocks leave the k loops: loop-carried vectors.
   pm.addPass(createLoopInvariantSubsetHoistingPass());
   addCanonicalizeAndCSE(pm);
-  addBufferizePasses(pm);
+  addBufferizePasses(pm, kReusedBufferBytes);
+  pm.addNestedPass<func::FuncOp>(createTRMDeallocAfterLastUse());
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createTRMCPULowerVectors());
   func.addPass(createTRMCPUApproximateMath());
@@ -219,7 +235,7 @@ void mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
   // into reductions, which recomputes them per reduction step and measured
   // slower on lavapipe.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  addBufferizePasses(pm);
+  addBufferizePasses(pm, /*keepInLoopsBytes=*/0);
   pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   addKernelMappingPasses(pm, options);
   pm.addPass(createGpuKernelOutliningPass());

@@ -2,7 +2,7 @@
 #ifndef TRM_LIB_RUNTIME_JITSETUP_H
 #define TRM_LIB_RUNTIME_JITSETUP_H
 
-#include "trm/Support/OutOfMemory.h"
+#include "trm/Support/BufferAllocator.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"

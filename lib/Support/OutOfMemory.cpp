@@ -51,22 +51,3 @@ void mlir::trm::reportOutOfMemory(const char *what, size_t bytes) {
   writeError("out of memory: cannot allocate ", size, what);
   exitWithError();
 }
-
-extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
-  void *p = std::malloc(size);
-  if (!p && size)
-    reportOutOfMemory(" bytes for a buffer of the model", size);
-  return p;
-}
-
-extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
-                                                    size_t size) {
-  // aligned_alloc wants a size that is a multiple of the alignment.
-  size_t rounded = (size + alignment - 1) / alignment * alignment;
-  void *p = std::aligned_alloc(alignment, rounded);
-  if (!p && size)
-    reportOutOfMemory(" bytes for a buffer of the model", size);
-  return p;
-}
-
-extern "C" void _mlir_memref_to_llvm_free(void *pointer) { std::free(pointer); }

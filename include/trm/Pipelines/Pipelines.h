@@ -2,18 +2,21 @@
 #ifndef TRM_PIPELINES_PIPELINES_H
 #define TRM_PIPELINES_PIPELINES_H
 
+#include <cstdint>
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LLVM.h"
 
 namespace mlir::trm {
 /// The front half both pipelines share: weights bound to the packed buffer,
-/// trm -> linalg/tensor/scf on tensors, loop invariants hoisted.
-void addTRMToLinalgPasses(OpPassManager &pm);
+/// trm -> linalg/tensor/scf on tensors, loop invariants hoisted except
+/// fresh tensors of at least `keepTemporaryBytes` (0: all hoisted; see
+/// trm-hoist-loop-invariants).
+void addTRMToLinalgPasses(OpPassManager &pm, int64_t keepTemporaryBytes = 0);
 
 /// Tensors -> buffers: results become caller-provided out-parameters,
-/// allocations that do not depend on a loop leave it, deallocations are
-/// placed.
-void addBufferizePasses(OpPassManager &pm);
+/// allocations that do not depend on a loop leave it (but for those of at
+/// least `keepInLoopsBytes`, when not 0), deallocations are placed.
+void addBufferizePasses(OpPassManager &pm, int64_t keepInLoopsBytes);
 
 /// What the CPU code is generated for.
 struct CPUCodegenOptions {

@@ -25,13 +25,4 @@ void installOutOfMemoryHandlers(const char *tool);
 
 } // namespace mlir::trm
 
-extern "C" {
-/// What compiled models call for their buffers (finalize-memref-to-llvm
-/// with use-generic-functions): malloc and aligned_alloc, except that a
-/// failure is reported through reportOutOfMemory.
-void *_mlir_memref_to_llvm_alloc(size_t size);
-void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
-void _mlir_memref_to_llvm_free(void *pointer);
-}
-
 #endif // TRM_SUPPORT_OUTOFMEMORY_H

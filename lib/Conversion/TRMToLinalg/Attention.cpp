@@ -140,12 +140,13 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         });
     AffineMap id4 = b.getMultiDimIdentityMap(4);
     AffineMap row = pick(ctx, 4, {0, 1, 2});
+    // The exponentials and then the probabilities overwrite the scores
+    // (each element reads only itself there): one [B, H, L, L] buffer
+    // instead of three.
     Value exps =
-        generic(b, {scores, maxes},
-                emptyTensor(b, {batch, heads, len, len}, b.getF32Type()),
-                {id4, row, id4}, {kPar, kPar, kPar, kPar},
+        generic(b, {maxes}, scores, {row, id4}, {kPar, kPar, kPar, kPar},
                 [&](OpBuilder &nb, Location loc, ValueRange a) -> Value {
-                  Value shifted = arith::SubFOp::create(nb, loc, a[0], a[1]);
+                  Value shifted = arith::SubFOp::create(nb, loc, a[1], a[0]);
                   return math::ExpOp::create(
                       nb, loc,
                       arith::MulFOp::create(nb, loc, shifted,
@@ -157,11 +158,9 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
           return arith::AddFOp::create(nb, loc, acc, x);
         });
     Value probs =
-        generic(b, {exps, sums},
-                emptyTensor(b, {batch, heads, len, len}, b.getF32Type()),
-                {id4, row, id4}, {kPar, kPar, kPar, kPar},
+        generic(b, {sums}, exps, {row, id4}, {kPar, kPar, kPar, kPar},
                 [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
-                  return arith::DivFOp::create(nb, loc, a[0], a[1]);
+                  return arith::DivFOp::create(nb, loc, a[1], a[0]);
                 });
     // ctx[b,i,h,d] = sum_j probs[b,h,i,j] v[b,j,h,d]; loops (b,i,h,d,j).
     Value attn =
