@@ -38,3 +38,13 @@ void arc::writeGridJson(json::OStream &j, const Grid &g) {
       });
   });
 }
+
+void arc::writeCandidateJson(json::OStream &j, const Candidate &c) {
+  j.object([&] {
+    j.attributeBegin("grid");
+    writeGridJson(j, c.grid);
+    j.attributeEnd();
+    j.attribute("votes", c.votes);
+    j.attribute("mean_confidence", c.meanConfidence);
+  });
+}

@@ -532,13 +532,7 @@ llvm::Error ArcEvaluation::writeFiles() {
             }
             cand.array([&] {
               for (const arc::Candidate &x : c)
-                cand.object([&] {
-                  cand.attributeBegin("grid");
-                  arc::writeGridJson(cand, x.grid);
-                  cand.attributeEnd();
-                  cand.attribute("votes", x.votes);
-                  cand.attribute("mean_confidence", x.meanConfidence);
-                });
+                arc::writeCandidateJson(cand, x);
             });
           }
         });

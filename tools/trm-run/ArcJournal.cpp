@@ -45,13 +45,7 @@ static std::string taskLine(llvm::StringRef id, const ArcTaskResult &result) {
       for (const auto &test : result)
         j.array([&] {
           for (const arc::Candidate &c : test)
-            j.object([&] {
-              j.attributeBegin("grid");
-              arc::writeGridJson(j, c.grid);
-              j.attributeEnd();
-              j.attribute("votes", c.votes);
-              j.attribute("mean_confidence", c.meanConfidence);
-            });
+            arc::writeCandidateJson(j, c);
         });
     });
   });

@@ -8,6 +8,7 @@
 #define TRM_ARC_GRIDJSON_H
 
 #include "trm/ARC/Grid.h"
+#include "trm/ARC/Voting.h"
 
 #include "llvm/Support/JSON.h"
 
@@ -18,6 +19,9 @@ llvm::Expected<Grid> readGridJson(const llvm::json::Value *value,
                                   const llvm::Twine &what);
 /// Writes `grid` as nested arrays.
 void writeGridJson(llvm::json::OStream &j, const Grid &grid);
+/// Writes a candidate as {"grid": ..., "votes": n, "mean_confidence": x}
+/// (the confidence with every digit a double needs to read back the same).
+void writeCandidateJson(llvm::json::OStream &j, const Candidate &candidate);
 
 } // namespace mlir::trm::arc
 

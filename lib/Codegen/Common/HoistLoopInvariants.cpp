@@ -1,5 +1,6 @@
 //===- HoistLoopInvariants.cpp - LICM that leaves large temporaries -------===//
 #include "trm/Codegen/Common/Passes.h"
+#include "trm/Codegen/Common/Utils.h"
 #include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -25,14 +26,10 @@ struct HoistLoopInvariantsPass
   /// A fresh tensor too large to live for the whole run.
   bool isLargeTemporary(Operation *op) const {
     auto empty = dyn_cast<tensor::EmptyOp>(op);
-    if (!empty || keepBytes <= 0 || !empty.getType().hasStaticShape())
+    if (!empty || keepBytes <= 0)
       return false;
-    RankedTensorType type = empty.getType();
-    Type element = type.getElementType();
-    const int64_t bits =
-        element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64;
-    const int64_t bytes = type.getNumElements() * ((bits + 7) / 8);
-    return bytes >= keepBytes;
+    std::optional<int64_t> bytes = trm::staticByteSize(empty.getType());
+    return bytes && *bytes >= keepBytes;
   }
 
   /// Whether `value` is the destination of an op of `loop` that computes

@@ -1,5 +1,6 @@
 //===- HoistSmallAllocations.cpp - small buffers leave sequential loops ---===//
 #include "trm/Codegen/Common/Passes.h"
+#include "trm/Codegen/Common/Utils.h"
 #include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -20,15 +21,10 @@ struct HoistSmallAllocationsPass
                               "Buffers moved out of sequential loops"};
 
   bool isSmall(memref::AllocOp alloc) const {
-    MemRefType type = alloc.getType();
-    if (!type.hasStaticShape() || !alloc->getOperands().empty())
+    std::optional<int64_t> bytes = trm::staticByteSize(alloc.getType());
+    if (!bytes || !alloc->getOperands().empty())
       return false;
-    if (keepBytes <= 0)
-      return true;
-    Type element = type.getElementType();
-    const int64_t bits =
-        element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64;
-    return type.getNumElements() * ((bits + 7) / 8) < keepBytes;
+    return keepBytes <= 0 || *bytes < keepBytes;
   }
 
   void runOnOperation() override {

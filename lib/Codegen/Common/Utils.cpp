@@ -21,3 +21,12 @@ mlir::Value mlir::trm::viewRoot(Value v) {
     v = view.getViewSource();
   return v;
 }
+
+std::optional<int64_t> mlir::trm::staticByteSize(ShapedType type) {
+  if (!type.hasStaticShape())
+    return std::nullopt;
+  Type element = type.getElementType();
+  const int64_t bits =
+      element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64;
+  return type.getNumElements() * ((bits + 7) / 8);
+}

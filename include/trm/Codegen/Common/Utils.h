@@ -18,6 +18,11 @@ bool hasBoolOperands(linalg::LinalgOp op);
 /// from: `v` itself if it is no view.
 Value viewRoot(Value v);
 
+/// The bytes a tensor or buffer of a static shape holds (an element that is
+/// neither integer nor float, such as index, counted as 8 bytes);
+/// std::nullopt for a dynamic shape.
+std::optional<int64_t> staticByteSize(ShapedType type);
+
 } // namespace mlir::trm
 
 #endif // TRM_CODEGEN_COMMON_UTILS_H
