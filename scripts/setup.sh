@@ -12,6 +12,8 @@ PACKAGES=(
   # Vulkan: loader, headers, lavapipe, tools, validation layer.
   libvulkan-dev mesa-vulkan-drivers spirv-tools glslang-tools vulkan-tools
   vulkan-validationlayers
+  # CPU emulation for the target-CPU tests (an x86-64 without AVX-512).
+  qemu-user
   # Reference implementation and golden data (never needed by the compiler or runtime).
   python3-torch python3-numpy python3-yaml libopenblas0-openmp
 )

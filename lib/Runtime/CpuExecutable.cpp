@@ -7,7 +7,11 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/FormatVariadic.h"
 
 
@@ -64,6 +68,62 @@ static llvm::Error setOpenMPThreads(int64_t threads) {
   return llvm::Error::success();
 }
 
+/// A target machine for `cpu` and `features` on the host's triple (null
+/// for the host itself), refused when it needs an instruction set feature
+/// this CPU lacks.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+targetMachineFor(llvm::StringRef cpu, llvm::StringRef features) {
+  if (cpu.empty() && features.empty())
+    return nullptr;
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  const llvm::Triple &triple = builder->getTargetTriple();
+  if (!cpu.empty()) {
+    // Checked before LLVM sees it: it would only warn, and use a default.
+    std::string lookupError;
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, lookupError);
+    std::unique_ptr<llvm::MCSubtargetInfo> generic(
+        target ? target->createMCSubtargetInfo(triple, "", "") : nullptr);
+    if (!generic || !generic->isCPUStringValid(cpu))
+      return llvm::createStringError(
+          llvm::formatv("target CPU '{0}' is not one LLVM knows for {1} "
+                        "(llc -mtriple={1} -mcpu=help lists them)",
+                        cpu, triple.str())
+              .str());
+  }
+  // A named CPU brings its own features; the host's are the default only
+  // when no CPU is named.
+  if (!cpu.empty()) {
+    builder->setCPU(cpu.str());
+    builder->getFeatures() = llvm::SubtargetFeatures();
+  }
+  if (!features.empty())
+    builder->addFeatures({features.str()});
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto tm = builder->createTargetMachine();
+  if (!tm)
+    return tm.takeError();
+  const llvm::MCSubtargetInfo *sti = (*tm)->getMCSubtargetInfo();
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  std::string missing;
+  for (const llvm::SubtargetFeatureKV &f : sti->getAllProcessorFeatures()) {
+    auto it = host.find(f.Key);
+    if (sti->getFeatureBits()[f.Value] && it != host.end() && !it->second)
+      missing += (missing.empty() ? "" : ", ") + std::string(f.Key);
+  }
+  if (!missing.empty())
+    return llvm::createStringError(
+        llvm::formatv("the code for CPU '{0}'{1} needs {2}, which this CPU "
+                      "({3}) lacks",
+                      cpu.empty() ? llvm::sys::getHostCPUName() : cpu,
+                      features.empty() ? "" : " +" + features.str(), missing,
+                      llvm::sys::getHostCPUName())
+            .str());
+  return std::move(*tm);
+}
+
 llvm::Expected<std::unique_ptr<CpuExecutable>>
 CpuExecutable::load(ModuleOp module, const ModelSignature &signature,
                     int64_t threads) {
@@ -84,7 +144,10 @@ CpuExecutable::load(ModuleOp module, const ModelSignature &signature,
   // the parallel loops call into the LLVM OpenMP runtime.
   SmallVector<StringRef> libs = {TRM_C_RUNNER_UTILS, TRM_OPENMP_RUNTIME};
   options.sharedLibPaths = libs;
-  auto engine = ExecutionEngine::create(module, options);
+  auto tm = targetMachineFor(sig.targetCpu, sig.targetFeatures);
+  if (!tm)
+    return tm.takeError();
+  auto engine = ExecutionEngine::create(module, options, std::move(*tm));
   if (!engine)
     return engine.takeError();
   registerBufferAllocator(**engine);

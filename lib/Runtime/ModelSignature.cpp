@@ -194,6 +194,10 @@ void ModelSignature::writeArtifactAttr(ModuleOp lowered, llvm::StringRef policy,
   fields.append("num_puzzle_identifiers", b.getI64IntegerAttr(numPuzzleIds));
   fields.append("H_cycles", b.getI64IntegerAttr(hCycles));
   fields.append("L_cycles", b.getI64IntegerAttr(lCycles));
+  if (device == "cpu") {
+    fields.append("target_cpu", b.getStringAttr(targetCpu));
+    fields.append("target_features", b.getStringAttr(targetFeatures));
+  }
   lowered->setAttr(kArtifactAttrName,
                    fields.getDictionary(lowered.getContext()));
 }
@@ -238,6 +242,8 @@ ModelSignature::fromArtifact(ModuleOp module, llvm::StringRef path,
   sig.maxSteps = num("max_steps");
   sig.hCycles = num("H_cycles");
   sig.lCycles = num("L_cycles");
+  sig.targetCpu = str("target_cpu");
+  sig.targetFeatures = str("target_features");
   policy = str("policy");
   for (auto [field, value] :
        {std::pair<const char *, int64_t>{"batch", sig.batch},

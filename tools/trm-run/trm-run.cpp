@@ -218,6 +218,18 @@ static cl::opt<int64_t> threads(
              ".mlir model's contractions are also split this many ways"),
     cl::init(0));
 
+static cl::opt<std::string> targetCpu(
+    "target-cpu", cl::cat(executionCategory),
+    cl::desc("CPU the machine code is generated for, as llc -mcpu names it "
+             "(x86-64-v3: AVX2, no AVX-512); default: this one. With "
+             "--compile-only the artifact keeps it"),
+    cl::value_desc("name"));
+static cl::opt<std::string> targetFeatures(
+    "target-features", cl::cat(executionCategory),
+    cl::desc("CPU features to add or remove, as llc -mattr takes them "
+             "(+avx2,-avx512f)"),
+    cl::value_desc("list"));
+
 namespace {
 using Clock = std::chrono::steady_clock;
 
@@ -442,6 +454,21 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
     m.codegen.f16 = vulkanF16;
     m.codegen.deviceKind = m.requestedKind.value_or(trm::VulkanDeviceKind::GPU);
   }
+  if (m.isArtifact) {
+    // The machine code's target was fixed when the artifact was made.
+    for (auto [flag, recorded] :
+         {std::pair{&targetCpu, m.sig.targetCpu},
+          std::pair{&targetFeatures, m.sig.targetFeatures}})
+      if (flag->getNumOccurrences() && flag->getValue() != recorded)
+        return error(modelPath + ": artifact was compiled with --" +
+                     flag->ArgStr + "='" + recorded + "'");
+  } else {
+    m.sig.targetCpu = targetCpu;
+    m.sig.targetFeatures = targetFeatures;
+  }
+  if ((targetCpu.getNumOccurrences() || targetFeatures.getNumOccurrences()) &&
+      m.onVulkan())
+    return error("--target-cpu and --target-features are for --device cpu");
   if (m.codegen.f16 && !m.onVulkan())
     return error("--vulkan-f16 needs --device vulkan");
   if (m.requestedKind && !m.onVulkan())

@@ -50,7 +50,10 @@ public:
   static llvm::Error lower(ModuleOp module, PassManager &pm,
                            const CPUCodegenOptions &options = {});
   /// `threads` > 0 sets the OpenMP runtime's thread count (otherwise
-  /// OMP_NUM_THREADS, or every core).
+  /// OMP_NUM_THREADS, or every core). The code is generated for
+  /// sig.targetCpu and sig.targetFeatures (default: the host); an error
+  /// names what the target needs that this CPU lacks, instead of a SIGILL
+  /// at the first instruction it cannot execute.
   static llvm::Expected<std::unique_ptr<CpuExecutable>>
   load(ModuleOp loweredModule, const ModelSignature &sig, int64_t threads = 0);
 

@@ -46,6 +46,9 @@ struct ModelSignature {
   int64_t hCycles = 0, lCycles = 0;
   std::vector<PackedWeight> weightTable;
   int64_t packedSize = 0;
+  /// The CPU the machine code is generated for (LLVM names, as llc's -mcpu
+  /// and -mattr take them); both empty: the host. Recorded in an artifact.
+  std::string targetCpu, targetFeatures;
 
   /// Reads the entry's types and the module's trm.config attribute.
   static llvm::Expected<ModelSignature> fromModule(ModuleOp module,
