@@ -32,6 +32,6 @@ llvm_config.use_default_substitutions()
 config.environment["TRM_CACHE_DIR"] = os.path.join(config.test_exec_root, "trm-cache")
 
 tool_dirs = [config.trm_tools_dir, config.llvm_tools_dir]
-tools = ["trm-opt", "trm-import", "trm-run", "mlir-opt",
+tools = ["trm-opt", "trm-import", "trm-run", "trm-compile", "mlir-opt",
          ToolSubst("not", unresolved="fatal"), ToolSubst("count", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

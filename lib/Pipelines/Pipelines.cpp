@@ -132,14 +132,22 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   addBufferizePasses(pm, kReusedBufferBytes);
   pm.addNestedPass<func::FuncOp>(createTRMDeallocAfterLastUse());
   OpPassManager &func = pm.nest<func::FuncOp>();
+  TRMMemRefCopyToLinalgOptions stridedCopies;
+  stridedCopies.stridedOnly = true;
+  func.addPass(createTRMMemRefCopyToLinalg(stridedCopies));
   func.addPass(createTRMCPULowerVectors());
   func.addPass(createTRMCPUApproximateMath());
   pm.addPass(createCanonicalizerPass());
   // Thread-level scf.forall -> OpenMP parallel loops. (canonicalize inlines
   // the alloca scopes it wraps bodies in, which have no allocas here and
   // would block scf-to-cf.)
-  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
-  pm.addPass(createConvertSCFToOpenMPPass());
+  if (options.openmp) {
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+  } else {
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+    pm.addPass(createParallelForToNestedForsPass());
+  }
   pm.addPass(createCanonicalizerPass());
   // Remaining structured ops -> loops; vectors -> LLVM.
   pm.addPass(createConvertLinalgToLoopsPass());

@@ -1,5 +1,6 @@
 //===- OutOfMemory.cpp - running out of memory as an error ----------------===//
 #include "trm/Support/OutOfMemory.h"
+#include "trm/Support/BufferAllocator.h"
 
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/Signals.h"
@@ -43,6 +44,7 @@ void mlir::trm::installOutOfMemoryHandlers(const char *tool) {
   toolName = tool;
   llvm::install_bad_alloc_error_handler(onBadAlloc);
   llvm::install_fatal_error_handler(onFatalError);
+  setBufferOutOfMemoryHandler(reportOutOfMemory);
 }
 
 void mlir::trm::reportOutOfMemory(const char *what, size_t bytes) {

@@ -1,13 +1,30 @@
 //===- BufferAllocator.cpp - where compiled models get their buffers ------===//
 #include "trm/Support/BufferAllocator.h"
-#include "trm/Support/OutOfMemory.h"
-
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 using namespace mlir::trm;
+
+/// The default: no tool to clean up after, so a message and an abort (the
+/// code that asked would write through a null pointer).
+[[noreturn]] static void abortOutOfMemory(const char *what, size_t bytes) {
+  std::fprintf(stderr, "trm runtime: out of memory: %zu%s\n", bytes, what);
+  std::abort();
+}
+static BufferOutOfMemoryHandler outOfMemory = abortOutOfMemory;
+
+/// A handler that returns after all still must not hand out null.
+[[noreturn]] static void failAllocation(const char *what, size_t bytes) {
+  outOfMemory(what, bytes);
+  std::abort();
+}
+
+void mlir::trm::setBufferOutOfMemoryHandler(BufferOutOfMemoryHandler handler) {
+  outOfMemory = handler ? handler : abortOutOfMemory;
+}
 
 namespace {
 /// Large blocks, page-aligned (so one block serves any alignment a buffer
@@ -30,7 +47,7 @@ struct BlockCache {
     } else {
       block = std::aligned_alloc(kAlignment, rounded);
       if (!block)
-        reportOutOfMemory(" bytes for a buffer of the model", size);
+        failAllocation(" bytes for a buffer of the model", size);
       held += rounded;
     }
     inUse[block] = rounded;
@@ -66,7 +83,7 @@ extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
     return cache().allocate(size);
   void *p = std::malloc(size);
   if (!p && size)
-    reportOutOfMemory(" bytes for a buffer of the model", size);
+    failAllocation(" bytes for a buffer of the model", size);
   return p;
 }
 
@@ -78,7 +95,7 @@ extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
   size_t rounded = (size + alignment - 1) / alignment * alignment;
   void *p = std::aligned_alloc(alignment, rounded);
   if (!p && size)
-    reportOutOfMemory(" bytes for a buffer of the model", size);
+    failAllocation(" bytes for a buffer of the model", size);
   return p;
 }
 

@@ -23,6 +23,9 @@ struct CPUCodegenOptions {
   /// Threads the contractions are split across (0: the physical cores of
   /// the compiling machine).
   int64_t threads = 0;
+  /// Parallel loops on the LLVM OpenMP runtime; false: sequential loops,
+  /// and code that needs no runtime library but the trm runtime's.
+  bool openmp = true;
 };
 
 /// trm -> linalg on tensors -> bufferized loops -> LLVM dialect, ready for

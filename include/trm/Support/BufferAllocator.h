@@ -7,7 +7,8 @@
 // call; instead a freed large block is kept and handed out again for the
 // next request of the same size. Memory then peaks at what one network call
 // holds at once, and pages fault in once per run. A failed allocation is
-// reported through reportOutOfMemory instead of returning null.
+// reported through the out-of-memory handler instead of returning null.
+// Part of the runtime library (libtrmrt), which compiled models link to.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TRM_SUPPORT_BUFFERALLOCATOR_H
@@ -20,6 +21,11 @@ namespace mlir::trm {
 inline constexpr size_t kReusedBufferBytes = size_t(1) << 20;
 /// Bytes held in kept blocks (free and in use), for tests and statistics.
 size_t reusedBufferBytes();
+/// Called when a buffer cannot be allocated; must not return. The default
+/// prints a message and aborts; the tools report it as their error
+/// (installOutOfMemoryHandlers).
+using BufferOutOfMemoryHandler = void (*)(const char *what, size_t bytes);
+void setBufferOutOfMemoryHandler(BufferOutOfMemoryHandler handler);
 } // namespace mlir::trm
 
 extern "C" {

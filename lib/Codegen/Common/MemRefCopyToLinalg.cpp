@@ -2,6 +2,7 @@
 #include "trm/Codegen/Common/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::trm {
@@ -12,11 +13,23 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
+/// What finalize-memref-to-llvm copies with memcpy.
+bool isContiguous(Type type) {
+  auto memref = cast<MemRefType>(type);
+  return memref.getLayout().isIdentity() ||
+         memref::isStaticShapeAndContiguousRowMajor(memref);
+}
+
 struct MemRefCopyToLinalgPass
     : trm::impl::TRMMemRefCopyToLinalgBase<MemRefCopyToLinalgPass> {
+  using TRMMemRefCopyToLinalgBase::TRMMemRefCopyToLinalgBase;
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
-    getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
+    getOperation().walk([&](memref::CopyOp op) {
+      if (!stridedOnly || !isContiguous(op.getSource().getType()) ||
+          !isContiguous(op.getTarget().getType()))
+        copies.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
     for (memref::CopyOp op : copies) {
       rewriter.setInsertionPoint(op);

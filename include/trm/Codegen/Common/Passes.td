@@ -38,8 +38,15 @@ def TRMMemRefCopyToLinalg : Pass<"trm-memref-copy-to-linalg", "func::FuncOp"> {
     Bufferization copies buffers with memref.copy, which lowers to a host
     memcpy. On the GPU path every copy must become a kernel like any other
     element-wise op, so it is rewritten as linalg.copy before the linalg ops
-    become parallel loops.
+    become parallel loops. On the CPU only strided copies are rewritten
+    (`strided-only`): contiguous ones lower to memcpy, and the others would
+    call MLIR's C runner utilities (memrefCopy), a library an ahead-of-time
+    artifact would then depend on.
   }];
+  let options = [
+    Option<"stridedOnly", "strided-only", "bool", /*default=*/"false",
+           "rewrite only copies whose operands are not both contiguous">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 

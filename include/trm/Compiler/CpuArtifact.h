@@ -1,0 +1,45 @@
+//===- CpuArtifact.h - ahead-of-time artifacts for CPUs -----------*- C++ -*-===//
+//
+// The last stage of trm-compile for the CPU: a module the trm-to-llvm
+// pipeline lowered becomes machine code for a target triple and CPU, linked
+// by ld.lld into a shared library, wrapped with its metadata in the
+// container the runtime reads (trm/Runtime/ArtifactContainer.h). The
+// runtime, libtrmrt, then loads it with the dynamic loader: no code is
+// generated at load.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TRM_COMPILER_CPUARTIFACT_H
+#define TRM_COMPILER_CPUARTIFACT_H
+
+#include "trm/Runtime/ModelSignature.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace mlir::trm {
+
+/// What the machine code is generated for, in LLVM's names (llc's
+/// -mtriple, -mcpu, -mattr). An empty triple is the host's; an empty CPU is
+/// the host's own CPU with its features for the host triple, and `generic`
+/// for another.
+struct CpuTarget {
+  std::string triple, cpu, features;
+};
+
+/// The artifact file for `lowered` (the trm-to-llvm pipeline's output) with
+/// signature `sig` (weight table read) and halting `policy`. `openmp` says
+/// whether the pipeline made OpenMP loops. Needs ld.lld (TRM_LLD, else
+/// ld.lld-22 or ld.lld on PATH).
+llvm::Expected<std::string> buildCpuArtifact(ModuleOp lowered,
+                                             const ModelSignature &sig,
+                                             llvm::StringRef policy,
+                                             const CpuTarget &target);
+
+/// The target triple `target` resolves to.
+std::string resolvedTriple(const CpuTarget &target);
+
+} // namespace mlir::trm
+
+#endif // TRM_COMPILER_CPUARTIFACT_H
