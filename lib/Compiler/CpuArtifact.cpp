@@ -1,6 +1,7 @@
 //===- CpuArtifact.cpp - ahead-of-time artifacts for CPUs -----------------===//
 #include "trm/Compiler/CpuArtifact.h"
 #include "trm/Runtime/ArtifactContainer.h"
+#include "trm/Support/TargetCpu.h"
 #include "trm/Support/Version.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -29,13 +30,13 @@ static llvm::Error error(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-std::string mlir::trm::resolvedTriple(const CpuTarget &target) {
+/// The target triple `target` resolves to.
+static std::string resolvedTriple(const CpuTarget &target) {
   return target.triple.empty() ? llvm::sys::getProcessTriple()
                                : llvm::Triple::normalize(target.triple);
 }
 
-/// A PIC target machine for `target`, its CPU name checked first (LLVM
-/// would only warn and use a default).
+/// A PIC target machine for `target`, its CPU name checked first.
 static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CpuTarget &target) {
   llvm::InitializeAllTargetInfos();
@@ -60,13 +61,8 @@ createTargetMachine(const CpuTarget &target) {
   } else if (cpu.empty()) {
     cpu = "generic";
   }
-  std::unique_ptr<llvm::MCSubtargetInfo> generic(
-      llvmTarget->createMCSubtargetInfo(triple, "", ""));
-  if (!generic || !generic->isCPUStringValid(cpu))
-    return error(llvm::formatv("target CPU '{0}' is not one LLVM knows for "
-                               "{1} (llc -mtriple={1} -mcpu=help lists them)",
-                               cpu, tripleName)
-                     .str());
+  if (llvm::Error err = checkTargetCpuName(triple, cpu))
+    return std::move(err);
   if (!target.features.empty())
     features.addFeaturesVector(
         llvm::SubtargetFeatures(target.features).getFeatures());

@@ -1,8 +1,9 @@
 //===- CpuExecutable.cpp - JIT a trm module and call it -------------------===//
 #include "trm/Runtime/CpuExecutable.h"
 #include "JitSetup.h"
-#include "MemRefDescriptor.h"
+#include "trm/Runtime/MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
+#include "trm/Support/TargetCpu.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
@@ -79,20 +80,9 @@ targetMachineFor(llvm::StringRef cpu, llvm::StringRef features) {
   if (!builder)
     return builder.takeError();
   const llvm::Triple &triple = builder->getTargetTriple();
-  if (!cpu.empty()) {
-    // Checked before LLVM sees it: it would only warn, and use a default.
-    std::string lookupError;
-    const llvm::Target *target =
-        llvm::TargetRegistry::lookupTarget(triple, lookupError);
-    std::unique_ptr<llvm::MCSubtargetInfo> generic(
-        target ? target->createMCSubtargetInfo(triple, "", "") : nullptr);
-    if (!generic || !generic->isCPUStringValid(cpu))
-      return llvm::createStringError(
-          llvm::formatv("target CPU '{0}' is not one LLVM knows for {1} "
-                        "(llc -mtriple={1} -mcpu=help lists them)",
-                        cpu, triple.str())
-              .str());
-  }
+  if (!cpu.empty())
+    if (llvm::Error err = checkTargetCpuName(triple, cpu))
+      return std::move(err);
   // A named CPU brings its own features; the host's are the default only
   // when no CPU is named.
   if (!cpu.empty()) {

@@ -1,7 +1,7 @@
 //===- VulkanExecutable.cpp - JIT the host side, kernels on Vulkan --------===//
 #include "trm/Runtime/VulkanExecutable.h"
 #include "JitSetup.h"
-#include "MemRefDescriptor.h"
+#include "trm/Runtime/MemRefDescriptor.h"
 #include "trm/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -87,7 +87,7 @@ llvm::Error VulkanExecutable::run(BatchBuffers &buf) {
   struct Arg {
     void *host;
     size_t bytes;
-    SmallVector<int64_t> shape;
+    std::vector<int64_t> shape;
     bool input;
   };
   if (llvm::Error err = buf.checkSampleCount())

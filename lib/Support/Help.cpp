@@ -15,3 +15,14 @@ void mlir::trm::showOnlyInHelp(
       option->setHiddenFlag(cl::Hidden);
   }
 }
+
+void mlir::trm::claimThreadsOption(llvm::cl::opt<int64_t> &threads) {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("threads");
+  if (it != options.end() && it->second != &threads) {
+    llvm::cl::Option *llvmThreads = it->second;
+    llvmThreads->setArgStr("llvm-threads");
+    llvmThreads->setHiddenFlag(llvm::cl::ReallyHidden);
+  }
+  threads.setArgStr("threads");
+}

@@ -36,7 +36,8 @@ std::string trm::rt::makeContainer(std::string_view code,
   return out;
 }
 
-bool trm::rt::hasContainerTrailer(std::string_view bytes) {
+/// Whether `bytes` ends with a container trailer (checksum not checked).
+static bool hasContainerTrailer(std::string_view bytes) {
   return bytes.size() >= kContainerTrailerBytes &&
          bytes.substr(bytes.size() - kContainerTrailerBytes,
                       kContainerMagic.size()) == kContainerMagic;

@@ -3,6 +3,7 @@
 #include "Error.h"
 #include "HostCpu.h"
 #include "trm/Runtime/ArtifactContainer.h"
+#include "trm/Runtime/MemRefDescriptor.h"
 
 #include <nlohmann/json.hpp>
 
@@ -125,6 +126,11 @@ void Model::parseMetadata(const std::string &text, const std::string &path) {
       fail("weight '" + s.key + "' lies outside the packed weights");
     if (s.streamedRows && s.shape.size() != 2)
       fail("streamed weight '" + s.key + "' is not a [rows, width] table");
+    // run() checks puzzle ids against num_puzzle_identifiers only.
+    if (s.streamedRows && s.streamedRows != modelInfo.num_puzzle_ids)
+      fail("streamed weight '" + s.key + "' has " +
+           std::to_string(s.streamedRows) + " rows, not the " +
+           std::to_string(modelInfo.num_puzzle_ids) + " puzzle ids");
     if (!slotByKey.emplace(s.key, slots.size()).second)
       fail("weight '" + s.key + "' appears twice");
     s.rowOf.assign(s.streamedRows ? s.shape[0] : 0, -1);
@@ -208,7 +214,7 @@ size_t Model::slotFor(const TensorView &t, const std::string &source) const {
   return it->second;
 }
 
-void Model::fill(size_t index, const TensorView &t, const std::string &source) {
+void Model::fill(size_t index, const TensorView &t) {
   Slot &s = slots[index];
   s.bound = true;
   if (s.streamedRows) {
@@ -217,7 +223,6 @@ void Model::fill(size_t index, const TensorView &t, const std::string &source) {
     return;
   }
   convertToF32(t, 0, s.elements(), packed.data() + s.offset);
-  (void)source;
 }
 
 void Model::bindWeightsFile(const std::string &file) {
@@ -239,12 +244,12 @@ void Model::bindWeightsFile(const std::string &file) {
       throw Error(file + ": missing tensor '" + slots[i].key +
                   "' that the model needs");
   for (size_t i = 0; i < tensors.size(); ++i)
-    fill(index[i], tensors[i], file);
+    fill(index[i], tensors[i]);
   weightFiles.push_back(std::move(mapped));
 }
 
 void Model::bindTensor(const TensorView &t, const std::string &source) {
-  fill(slotFor(t, source), t, source);
+  fill(slotFor(t, source), t);
 }
 
 void Model::runBatch(int64_t n, trm_outputs &out, int64_t first) {
@@ -255,10 +260,6 @@ void Model::runBatch(int64_t n, trm_outputs &out, int64_t first) {
       continue;
     const int64_t width = slot.shape[1];
     for (int64_t row = 0; row < n; ++row) {
-      if (ids[row] < 0 || ids[row] >= slot.streamedRows)
-        throw Error("puzzle id " + std::to_string(ids[row]) +
-                    " is outside the " + std::to_string(slot.streamedRows) +
-                    " rows of '" + slot.key + "'");
       if (slot.rowOf[row] == ids[row])
         continue;
       convertToF32(slot.streamed, ids[row] * width, width,
@@ -268,37 +269,22 @@ void Model::runBatch(int64_t n, trm_outputs &out, int64_t first) {
   }
   samples = static_cast<int32_t>(n);
   networkCalls = 0;
-  // A ranked memref descriptor {allocated, aligned, offset, sizes, strides}.
-  struct Descriptor {
-    std::vector<int64_t> words;
-    Descriptor(void *data, std::vector<int64_t> shape) {
-      words.resize(3 + 2 * shape.size());
-      std::memcpy(&words[0], &data, sizeof(void *));
-      std::memcpy(&words[1], &data, sizeof(void *));
-      int64_t stride = 1;
-      for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
-        words[3 + i] = shape[i];
-        words[3 + shape.size() + i] = stride;
-        stride *= shape[i];
-      }
-    }
-  };
   // After bufferization: tokens, puzzle ids, sample count, packed weights,
   // then the results as out-parameters in order.
-  Descriptor d[] = {{tokens.data(), {b, s}},
-                    {ids.data(), {b}},
-                    {&samples, {1}},
-                    {packed.data(), {static_cast<int64_t>(packed.size())}},
-                    {predictions.data(), {b, s}},
-                    {logits.data(), {b, s, v}},
-                    {qLogits.data(), {b, k, 2}},
-                    {steps.data(), {b}},
-                    {stepPredictions.data(), {b, k, s}},
-                    {&networkCalls, {1}}};
-  entry(d[0].words.data(), d[1].words.data(), d[2].words.data(),
-        d[3].words.data(), d[4].words.data(), d[5].words.data(),
-        d[6].words.data(), d[7].words.data(), d[8].words.data(),
-        d[9].words.data());
+  using mlir::trm::MemRefDescriptor;
+  MemRefDescriptor d[] = {
+      {tokens.data(), {b, s}},
+      {ids.data(), {b}},
+      {&samples, {1}},
+      {packed.data(), {static_cast<int64_t>(packed.size())}},
+      {predictions.data(), {b, s}},
+      {logits.data(), {b, s, v}},
+      {qLogits.data(), {b, k, 2}},
+      {steps.data(), {b}},
+      {stepPredictions.data(), {b, k, s}},
+      {&networkCalls, {1}}};
+  entry(d[0].get(), d[1].get(), d[2].get(), d[3].get(), d[4].get(),
+        d[5].get(), d[6].get(), d[7].get(), d[8].get(), d[9].get());
   out.network_calls += networkCalls;
   auto copyRows = [&](auto *to, const auto &from, int64_t perSample) {
     if (to)

@@ -38,7 +38,7 @@ private:
   void loadCode(const std::string &path, int threads);
   /// The slot `tensor` binds, after its shape is checked; throws Error.
   size_t slotFor(const TensorView &tensor, const std::string &source) const;
-  void fill(size_t slot, const TensorView &tensor, const std::string &source);
+  void fill(size_t slot, const TensorView &tensor);
   void runBatch(int64_t n, trm_outputs &outputs, int64_t first);
 
   struct Slot {

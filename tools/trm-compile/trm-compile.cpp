@@ -76,13 +76,7 @@ static int fail(const llvm::Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   trm::installOutOfMemoryHandlers("trm-compile");
-  // LLVM's libraries register a --threads of their own.
-  auto &options = cl::getRegisteredOptions();
-  if (auto it = options.find("threads"); it != options.end()) {
-    it->second->setArgStr("llvm-threads");
-    it->second->setHiddenFlag(cl::ReallyHidden);
-  }
-  threads.setArgStr("threads");
+  trm::claimThreadsOption(threads);
   trm::showOnlyInHelp({&category});
   cl::SetVersionPrinter(trm::printVersion);
   cl::ParseCommandLineOptions(

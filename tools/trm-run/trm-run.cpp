@@ -253,19 +253,6 @@ void warn(const llvm::Twine &message) {
   llvm::WithColor::warning(llvm::errs(), "trm-run") << message << "\n";
 }
 
-/// LLVM registers a --threads of its own (with no description): it moves
-/// out of the way, and trm-threads takes the name.
-void claimThreadsOption() {
-  auto &options = cl::getRegisteredOptions();
-  auto it = options.find("threads");
-  if (it != options.end() && it->second != &threads) {
-    cl::Option *llvmThreads = it->second;
-    llvmThreads->setArgStr("llvm-threads");
-    llvmThreads->setHiddenFlag(cl::ReallyHidden);
-  }
-  threads.setArgStr("threads");
-}
-
 void parseCommandLine(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
@@ -274,7 +261,7 @@ void parseCommandLine(int argc, char **argv) {
   trm::registerTRMPasses();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  claimThreadsOption();
+  trm::claimThreadsOption(threads);
   // --help shows trm-run's own options; --help-hidden also LLVM's and the
   // MLIR pass-manager flags, which work all the same.
   trm::showOnlyInHelp({&inputsCategory, &executionCategory,

@@ -29,16 +29,13 @@ struct CpuTarget {
 };
 
 /// The artifact file for `lowered` (the trm-to-llvm pipeline's output) with
-/// signature `sig` (weight table read) and halting `policy`. `openmp` says
-/// whether the pipeline made OpenMP loops. Needs ld.lld (TRM_LLD, else
-/// ld.lld-22 or ld.lld on PATH).
+/// signature `sig` (weight table read) and halting `policy`; the metadata
+/// records whether the code calls the OpenMP runtime. Needs ld.lld
+/// (TRM_LLD, else ld.lld-22 or ld.lld on PATH).
 llvm::Expected<std::string> buildCpuArtifact(ModuleOp lowered,
                                              const ModelSignature &sig,
                                              llvm::StringRef policy,
                                              const CpuTarget &target);
-
-/// The target triple `target` resolves to.
-std::string resolvedTriple(const CpuTarget &target);
 
 } // namespace mlir::trm
 

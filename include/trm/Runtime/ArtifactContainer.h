@@ -36,9 +36,6 @@ uint64_t fnv1a64(std::string_view bytes,
 /// The artifact file of `code` and `metadata`.
 std::string makeContainer(std::string_view code, std::string_view metadata);
 
-/// Whether `bytes` ends with a container trailer (checksum not checked).
-bool hasContainerTrailer(std::string_view bytes);
-
 /// The parts of an artifact file.
 struct ContainerParts {
   std::string_view code, metadata;
