@@ -5,11 +5,19 @@
  *
  * TOKENS.i32 holds N x seq_len int32 token ids, IDS.i32 N int32 puzzle ids
  * (raw little-endian, as numpy's tofile writes them); OUT.i32 gets the
- * N x seq_len predictions. */
+ * N x seq_len predictions. It prints how long opening the artifact and
+ * binding the weights took (ready), and the run. */
 #include <trm/runtime.h>
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+static double nowMs(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 static void *readAll(const char *path, size_t bytes) {
   FILE *f = fopen(path, "rb");
@@ -28,11 +36,13 @@ int main(int argc, char **argv) {
                     "TOKENS.i32 IDS.i32 N OUT.i32\n");
     return 2;
   }
+  const double start = nowMs();
   trm_model *model = trm_model_open(argv[1], 0);
   if (!model || trm_model_bind_weights_file(model, argv[2]) != TRM_OK) {
     fprintf(stderr, "run_model: %s\n", trm_last_error());
     return 1;
   }
+  const double ready = nowMs();
   trm_model_info info;
   trm_model_get_info(model, &info);
   const long long n = atoll(argv[5]);
@@ -47,6 +57,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "run_model: %s\n", trm_last_error());
     return 1;
   }
+  const double done = nowMs();
   FILE *f = fopen(argv[6], "wb");
   if (!f || fwrite(predictions, sizeof(int32_t), n * info.seq_len, f) !=
                 (size_t)(n * info.seq_len) || fclose(f) != 0) {
@@ -56,6 +67,7 @@ int main(int argc, char **argv) {
   printf("%lld samples on %s (%s, batch %lld, halting %s), %lld network "
          "calls\n", n, info.target_triple, info.target_cpu,
          (long long)info.batch, info.halting, (long long)out.network_calls);
+  printf("ready in %.2f ms, ran in %.2f ms\n", ready - start, done - ready);
   trm_model_close(model);
   free(tokens);
   free(ids);

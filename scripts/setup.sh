@@ -12,8 +12,10 @@ PACKAGES=(
   # Vulkan: loader, headers, lavapipe, tools, validation layer.
   libvulkan-dev mesa-vulkan-drivers spirv-tools glslang-tools vulkan-tools
   vulkan-validationlayers
-  # CPU emulation for the target-CPU tests (an x86-64 without AVX-512).
-  qemu-user
+  # CPU emulation for the target-CPU tests (an x86-64 without AVX-512, and
+  # aarch64), and the aarch64 C/C++ libraries the runtime is cross-built with.
+  qemu-user libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
+  libgcc-12-dev-arm64-cross
   # Reference implementation and golden data (never needed by the compiler or runtime).
   python3-torch python3-numpy python3-yaml libopenblas0-openmp
 )

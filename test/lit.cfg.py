@@ -24,6 +24,15 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 import shutil
 if shutil.which("qemu-x86_64"):
     config.available_features.add("qemu-x86_64")
+# The aarch64 cross build of the runtime and run_model, and an emulator to
+# run it: %aarch64_bin is its bin/ directory, %qemu_aarch64 the command that
+# runs one of its programs with Debian's aarch64 libraries.
+if config.trm_aarch64_runtime_dir and shutil.which("qemu-aarch64"):
+    config.available_features.add("aarch64-runtime")
+    config.substitutions.append(
+        ("%aarch64_bin", os.path.join(config.trm_aarch64_runtime_dir, "bin")))
+    config.substitutions.append(
+        ("%qemu_aarch64", "qemu-aarch64 -L /usr/aarch64-linux-gnu"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "VK_ICD_FILENAMES"])
 llvm_config.use_default_substitutions()

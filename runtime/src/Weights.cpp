@@ -117,7 +117,9 @@ std::vector<TensorView> trm::rt::parseSafetensors(const uint8_t *bytes,
   const uint64_t dataBytes = size - 8 - headerBytes;
   const uint8_t *data = bytes + 8 + headerBytes;
   std::vector<TensorView> tensors;
-  for (auto &[name, entry] : root.items()) {
+  for (auto &item : root.items()) {
+    const std::string &name = item.key();
+    const nlohmann::json &entry = item.value();
     if (name == "__metadata__")
       continue;
     auto entryFail = [&](const std::string &msg) {
