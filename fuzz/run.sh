@@ -6,8 +6,8 @@
 #
 #   fuzz/run.sh [seconds] [harness...]
 #
-# Harnesses: pickle torch_zip safetensors npy config dataset_json (built
-# here), and artifact, which needs MLIR and comes from the sanitizer build
+# Harnesses: pickle torch_zip safetensors npy config dataset_json runtime
+# (libtrmrt's safetensors reader and container; built here), and artifact, which needs MLIR and comes from the sanitizer build
 # (scripts/sanitize.sh builds $TRM_ASAN_BUILD_DIR/fuzz/fuzz_artifact; it runs
 # by default when that exists). Inputs go up to 256 KiB: deep nesting that
 # overflowed a stack took 70 KB.
@@ -25,7 +25,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${TRM_FUZZ_BUILD:-$ROOT/build-fuzz}
 ASAN_BUILD=${TRM_ASAN_BUILD_DIR:-$ROOT/build-asan}
 if [ ${#HARNESSES[@]} -eq 0 ]; then
-  HARNESSES=(pickle torch_zip safetensors npy config dataset_json)
+  HARNESSES=(pickle torch_zip safetensors npy config dataset_json runtime)
   [ -x "$ASAN_BUILD/fuzz/fuzz_artifact" ] && HARNESSES+=(artifact)
 fi
 CXX=${CXX:-clang++-22}
@@ -57,6 +57,8 @@ for h in "${HARNESSES[@]}"; do
   work="$BUILD/corpus/$h"
   mkdir -p "$work"
   seeds="$ROOT/fuzz/corpus/$h"
+  # The runtime reads the same weights files as the importer.
+  [ "$h" = runtime ] && seeds="$ROOT/fuzz/corpus/safetensors"
   if [ "$h" = artifact ]; then
     seeds="$BUILD/seeds/artifact"
     ASAN_OPTIONS="detect_leaks=0:allow_user_poisoning=0" artifact_seeds ||

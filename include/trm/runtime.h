@@ -94,6 +94,22 @@ trm_status trm_model_bind_tensor(trm_model *model, const char *name,
                                  trm_dtype dtype, const int64_t *shape,
                                  int rank, const void *data);
 
+/* One tensor of a parameter set in memory. */
+typedef struct trm_tensor {
+  const char *name;     /* canonicalised as in files */
+  trm_dtype dtype;
+  const int64_t *shape;
+  int rank;
+  const void *data;     /* row-major, little-endian */
+} trm_tensor;
+
+/* Binds a whole parameter set from memory, checked as a file is (each
+ * parameter the model needs exactly once, with its shape, and no other;
+ * nothing is bound on an error); `source` names the set in errors, e.g. the
+ * checkpoint it was read from. Data lifetime as for trm_model_bind_tensor. */
+trm_status trm_model_bind_tensors(trm_model *model, const char *source,
+                                  const trm_tensor *tensors, size_t count);
+
 /* Runs `count` samples (tokens [count, seq_len], puzzle ids [count]) in
  * batches of the model's batch size. Every parameter must be bound. */
 trm_status trm_model_run(trm_model *model, int64_t count,

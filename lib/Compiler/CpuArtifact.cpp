@@ -36,6 +36,25 @@ static std::string resolvedTriple(const CpuTarget &target) {
                                : llvm::Triple::normalize(target.triple);
 }
 
+CpuTarget mlir::trm::resolveCpuTarget(const CpuTarget &target) {
+  CpuTarget resolved;
+  resolved.triple = resolvedTriple(target);
+  resolved.cpu = target.cpu;
+  llvm::SubtargetFeatures features;
+  if (resolved.cpu.empty() && resolved.triple == llvm::sys::getProcessTriple()) {
+    resolved.cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &f : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(f.getKey(), f.getValue());
+  } else if (resolved.cpu.empty()) {
+    resolved.cpu = "generic";
+  }
+  if (!target.features.empty())
+    features.addFeaturesVector(
+        llvm::SubtargetFeatures(target.features).getFeatures());
+  resolved.features = features.getString();
+  return resolved;
+}
+
 /// A PIC target machine for `target`, its CPU name checked first.
 static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CpuTarget &target) {
@@ -43,35 +62,22 @@ createTargetMachine(const CpuTarget &target) {
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
   llvm::InitializeAllAsmPrinters();
-  const std::string tripleName = resolvedTriple(target);
-  llvm::Triple triple(tripleName);
+  const CpuTarget resolved = resolveCpuTarget(target);
+  llvm::Triple triple(resolved.triple);
   std::string lookupError;
   const llvm::Target *llvmTarget =
       llvm::TargetRegistry::lookupTarget(triple, lookupError);
   if (!llvmTarget)
-    return error("--target-triple " + tripleName +
+    return error("--target-triple " + resolved.triple +
                  ": no such target in this LLVM (" + lookupError + ")");
-  const bool host = tripleName == llvm::sys::getProcessTriple();
-  std::string cpu = target.cpu;
-  llvm::SubtargetFeatures features;
-  if (cpu.empty() && host) {
-    cpu = llvm::sys::getHostCPUName().str();
-    for (const auto &f : llvm::sys::getHostCPUFeatures())
-      features.AddFeature(f.getKey(), f.getValue());
-  } else if (cpu.empty()) {
-    cpu = "generic";
-  }
-  if (llvm::Error err = checkTargetCpuName(triple, cpu))
+  if (llvm::Error err = checkTargetCpuName(triple, resolved.cpu))
     return std::move(err);
-  if (!target.features.empty())
-    features.addFeaturesVector(
-        llvm::SubtargetFeatures(target.features).getFeatures());
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
-      triple, cpu, features.getString(), options, llvm::Reloc::PIC_,
+      triple, resolved.cpu, resolved.features, options, llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
-    return error("cannot create a target machine for " + tripleName);
+    return error("cannot create a target machine for " + resolved.triple);
   return std::move(tm);
 }
 

@@ -27,6 +27,29 @@ template <typename Body> static trm_status guarded(Body &&body) {
   return TRM_ERROR;
 }
 
+/// A tensor of the C API as the runtime's view; throws on a malformed one.
+static trm::rt::TensorView viewOf(const char *name, trm_dtype dtype,
+                                  const int64_t *shape, int rank,
+                                  const void *data, const char *function) {
+  if (!name || rank < 0 || (rank && !shape))
+    throw Error(std::string(function) + ": a tensor without name or shape");
+  if (trm::rt::dtypeBytes(dtype) == 0)
+    throw Error(std::string(function) + ": '" + name + "': unknown dtype " +
+                std::to_string(int(dtype)));
+  trm::rt::TensorView t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape.assign(shape, shape + rank);
+  for (int64_t d : t.shape)
+    if (d < 0)
+      throw Error(std::string(function) + ": '" + name +
+                  "': a negative dimension");
+  t.data = static_cast<const uint8_t *>(data);
+  if (!t.data)
+    throw Error(std::string(function) + ": '" + name + "': no data");
+  return t;
+}
+
 extern "C" {
 
 const char *trm_last_error(void) { return lastError.c_str(); }
@@ -65,24 +88,25 @@ trm_status trm_model_bind_tensor(trm_model *model, const char *name,
                                  trm_dtype dtype, const int64_t *shape,
                                  int rank, const void *data) {
   return guarded([&] {
-    if (!model || !name || rank < 0 || (rank && !shape))
-      throw Error("trm_model_bind_tensor: no model, name or shape");
-    if (trm::rt::dtypeBytes(dtype) == 0)
-      throw Error(std::string("trm_model_bind_tensor: '") + name +
-                  "': unknown dtype " + std::to_string(int(dtype)));
-    trm::rt::TensorView t;
-    t.name = name;
-    t.dtype = dtype;
-    t.shape.assign(shape, shape + rank);
-    for (int64_t d : t.shape)
-      if (d < 0)
-        throw Error(std::string("trm_model_bind_tensor: '") + name +
-                    "': a negative dimension");
-    t.data = static_cast<const uint8_t *>(data);
-    if (!t.data)
-      throw Error(std::string("trm_model_bind_tensor: '") + name +
-                  "': no data");
-    model->model->bindTensor(t, "trm_model_bind_tensor");
+    if (!model)
+      throw Error("trm_model_bind_tensor: no model");
+    model->model->bindTensor(
+        viewOf(name, dtype, shape, rank, data, "trm_model_bind_tensor"),
+        "trm_model_bind_tensor");
+  });
+}
+
+trm_status trm_model_bind_tensors(trm_model *model, const char *source,
+                                  const trm_tensor *tensors, size_t count) {
+  return guarded([&] {
+    if (!model || !source || (count && !tensors))
+      throw Error("trm_model_bind_tensors: no model, source or tensors");
+    std::vector<trm::rt::TensorView> views;
+    for (size_t i = 0; i < count; ++i)
+      views.push_back(viewOf(tensors[i].name, tensors[i].dtype,
+                             tensors[i].shape, tensors[i].rank,
+                             tensors[i].data, "trm_model_bind_tensors"));
+    model->model->bindTensors(views, source);
   });
 }
 

@@ -227,25 +227,29 @@ void Model::fill(size_t index, const TensorView &t) {
 
 void Model::bindWeightsFile(const std::string &file) {
   auto mapped = std::make_shared<MappedFile>(file);
-  std::vector<TensorView> tensors =
-      parseSafetensors(mapped->data(), mapped->size(), file);
-  std::vector<size_t> index;
-  std::vector<bool> seen(slots.size(), false);
-  for (const TensorView &t : tensors) {
-    size_t i = slotFor(t, file);
-    if (seen[i])
-      throw Error(file + ": two tensors name the parameter '" + slots[i].key +
-                  "'");
-    seen[i] = true;
-    index.push_back(i);
+  bindTensors(parseSafetensors(mapped->data(), mapped->size(), file), file);
+  weightFiles.push_back(std::move(mapped));
+}
+
+void Model::bindTensors(const std::vector<TensorView> &tensors,
+                        const std::string &source) {
+  // As every reader of a model's weights checks: what the model needs
+  // first, then what it does not take.
+  std::map<std::string, size_t> byKey;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const std::string key = canonicalKey(tensors[i].name);
+    if (!byKey.emplace(key, i).second)
+      throw Error(source + ": two tensors name the parameter '" + key + "'");
   }
-  for (size_t i = 0; i < slots.size(); ++i)
-    if (!seen[i])
-      throw Error(file + ": missing tensor '" + slots[i].key +
+  for (const Slot &slot : slots)
+    if (!byKey.count(slot.key))
+      throw Error(source + ": missing tensor '" + slot.key +
                   "' that the model needs");
+  std::vector<size_t> index;
+  for (const TensorView &t : tensors)
+    index.push_back(slotFor(t, source));
   for (size_t i = 0; i < tensors.size(); ++i)
     fill(index[i], tensors[i]);
-  weightFiles.push_back(std::move(mapped));
 }
 
 void Model::bindTensor(const TensorView &t, const std::string &source) {

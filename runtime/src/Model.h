@@ -28,6 +28,10 @@ public:
   const trm_model_info &info() const { return modelInfo; }
   /// All-or-nothing: on an error nothing the file holds is bound.
   void bindWeightsFile(const std::string &path);
+  /// A whole parameter set, checked as a file's is (each parameter exactly
+  /// once, no other); all-or-nothing. `source` names it in errors.
+  void bindTensors(const std::vector<TensorView> &tensors,
+                   const std::string &source);
   void bindTensor(const TensorView &tensor, const std::string &source);
   void run(int64_t count, const int32_t *tokens, const int32_t *puzzleIds,
            trm_outputs &outputs);

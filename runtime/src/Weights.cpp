@@ -57,7 +57,7 @@ size_t trm::rt::dtypeBytes(trm_dtype dtype) {
 std::string trm::rt::formatShape(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
+    s += (i ? "," : "") + std::to_string(shape[i]);
   return s + "]";
 }
 

@@ -58,7 +58,7 @@ bool isIgnoredBuffer(const std::string &canonical);
 void convertToF32(const TensorView &t, int64_t first, int64_t count,
                   float *out);
 
-/// "[a, b, c]".
+/// "[a,b,c]", as the compiler's tools print shapes.
 std::string formatShape(const std::vector<int64_t> &shape);
 
 } // namespace trm::rt

@@ -1,5 +1,6 @@
 //===- ModelSource.cpp - the model trm-run was pointed at -----------------===//
 #include "ModelSource.h"
+#include "Executable.h"
 
 #include "trm/Builder/ModelBuilder.h"
 #include "trm/Import/AtomicFile.h"
@@ -79,9 +80,14 @@ static llvm::Expected<ModelSource> openModuleFile(llvm::StringRef path,
   auto file = llvm::MemoryBuffer::getFile(path);
   if (!file)
     return error(path + ": cannot open file: " + file.getError().message());
+  ModelSource source;
+  // trm-compile's machine code is opened by the runtime, not parsed.
+  if (isNativeArtifact((*file)->getBuffer())) {
+    source.nativeArtifact = path.str();
+    return source;
+  }
   if (auto hint = misplacedFile(path, (*file)->getBuffer()))
     return error(*hint);
-  ModelSource source;
   auto kind = trm::checkModelFile((*file)->getBuffer(), path);
   if (!kind)
     return kind.takeError();

@@ -1,7 +1,8 @@
 //===- ModelSource.h - the model trm-run was pointed at ----------*- C++ -*-===//
 //
 // trm-run's first argument is a trm module (text or bytecode), a compiled
-// artifact, or a trainer's checkpoint directory (all_config.yaml + step_N),
+// artifact (trm-compile's machine code, or --compile-only's bytecode), or a
+// trainer's checkpoint directory (all_config.yaml + step_N),
 // which is imported on the fly and the import kept in a cache. A
 // checkpoint, weights file or configuration given instead gets an error that
 // says which command takes it.
@@ -31,7 +32,10 @@ struct SourceOptions {
 };
 
 struct ModelSource {
+  /// Null for an ahead-of-time artifact (trm-compile's), which the runtime
+  /// opens from `nativeArtifact`.
   mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::string nativeArtifact;
   mlir::trm::ModelFileKind kind = mlir::trm::ModelFileKind::Text;
   /// A trainer directory's checkpoint, the weights unless --weights says.
   std::string checkpoint;

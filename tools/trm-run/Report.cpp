@@ -147,12 +147,10 @@ void trmrun::printResults(llvm::raw_ostream &os, const RunResults &r,
 
 void trmrun::printStatistics(llvm::raw_ostream &os, const RunStats &st,
                              const RunResults &r) {
-  os << llvm::formatv(st.artifact ? "timing: load {0:f3} s, JIT of the "
-                                    "artifact {1:f3} s, run {2:f3} s ({3:f2} "
-                                    "ms per sample)\n"
-                                  : "timing: load {0:f3} s, compile {1:f3} s, "
-                                    "run {2:f3} s ({3:f2} ms per sample)\n",
-                      st.loadSeconds, st.compileSeconds, st.runSeconds,
+  os << llvm::formatv("timing: load {0:f3} s, {1} {2:f3} s, run {3:f3} s "
+                      "({4:f2} ms per sample)\n",
+                      st.loadSeconds, st.codePhase, st.compileSeconds,
+                      st.runSeconds,
                       r.count ? 1000.0 * st.runSeconds / r.count : 0.0);
   // A resumed ARC run whose tasks were all done runs no sample.
   if (!r.count)
@@ -195,6 +193,7 @@ void trmrun::writeJsonSummary(
     j.attribute("device", st.device);
     j.attribute("device_description", st.deviceDescription);
     j.attribute("halting", st.policy);
+    j.attribute("code_from", st.codeFrom);
     j.attribute("batch", st.batch);
     j.attribute("samples", r.count);
     j.attribute("seq_len", r.seqLen);
@@ -202,8 +201,7 @@ void trmrun::writeJsonSummary(
     j.attribute("max_steps", r.maxSteps);
     j.attributeObject("seconds", [&] {
       rawAttribute(j, "load", fixed(st.loadSeconds, 6));
-      rawAttribute(j, st.artifact ? "jit" : "compile",
-                   fixed(st.compileSeconds, 6));
+      rawAttribute(j, "compile", fixed(st.compileSeconds, 6));
       rawAttribute(j, "run", fixed(st.runSeconds, 6));
       rawAttribute(j, "run_per_sample", fixed(r.count ? st.runSeconds / r.count : 0.0, 6));
     });

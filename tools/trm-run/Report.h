@@ -30,7 +30,12 @@ struct RunStats {
   std::string device;            ///< cpu | vulkan
   std::string deviceDescription; ///< the header's words for it
   std::string policy;
-  bool artifact = false;
+  /// What the phase between loading and running did: compiled the module,
+  /// JIT-compiled a bytecode artifact, or loaded machine code (an AOT
+  /// artifact, or one from the compilation cache). The timing line's words
+  /// and --json's "code_from"; its seconds are --json's "compile" whatever
+  /// it did.
+  std::string codePhase = "compile", codeFrom = "compiled";
   int64_t batch = 0;
   double loadSeconds = 0, compileSeconds = 0, runSeconds = 0;
   /// Network calls: executed, needed by the samples' steps, and what the

@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ArcEvaluation.h"
+#include "CompilationCache.h"
+#include "Executable.h"
 #include "Inputs.h"
 #include "ModelSource.h"
 #include "Progress.h"
@@ -107,12 +109,13 @@ static cl::opt<int64_t> importBatch(
     cl::init(8));
 static cl::opt<bool> noCache(
     "no-cache", cl::cat(inputsCategory),
-    cl::desc("import a checkpoint directory without reading or writing the "
-             "import cache"));
+    cl::desc("neither read nor write the cache: a checkpoint directory is "
+             "imported afresh and a module on the CPU is JIT-compiled"));
 static cl::opt<std::string> cacheDir(
     "cache-dir", cl::cat(inputsCategory),
-    cl::desc("where imports of checkpoint directories are kept (default "
-             "$TRM_CACHE_DIR, $XDG_CACHE_HOME/trm-mlir or ~/.cache/trm-mlir)"));
+    cl::desc("where imports of checkpoint directories and the machine code "
+             "of modules run on the CPU are kept (default $TRM_CACHE_DIR, "
+             "$XDG_CACHE_HOME/trm-mlir or ~/.cache/trm-mlir)"));
 static cl::opt<std::string> inputPath("input", cl::cat(inputsCategory),
                                       cl::desc("tokens .npy, int [N, S]"));
 static cl::opt<std::string>
@@ -371,12 +374,48 @@ struct Model {
   trmrun::ModelSource source;
   trm::ModelSignature sig;
   bool isArtifact = false;
+  /// trm-compile's artifact, opened by the runtime.
+  std::unique_ptr<trmrun::NativeArtifact> native;
   std::string policy, device;
   trm::VulkanCodegenOptions codegen;
   /// --vulkan-device-kind when given (auto: from the device).
   std::optional<trm::VulkanDeviceKind> requestedKind;
   bool onVulkan() const { return device == "vulkan"; }
 };
+
+/// A compiled artifact's policy, device and kernel options; a flag that
+/// disagrees is an error.
+llvm::Error checkArtifactFlags(Model &m, const std::string &policy,
+                               const std::string &artifactPolicy,
+                               const std::string &artifactDevice,
+                               const trm::VulkanCodegenOptions &artifactCodegen) {
+  if (!policy.empty() && artifactPolicy != policy)
+    return error(modelPath + ": artifact was compiled with halting " +
+                 artifactPolicy + ", not " + policy +
+                 "; compile it again or drop --halting");
+  if (device.getNumOccurrences() && artifactDevice != device)
+    return error(modelPath + ": artifact was compiled for " + artifactDevice +
+                 ", not " + device);
+  if (vulkanF16.getNumOccurrences() && artifactCodegen.f16 != vulkanF16)
+    return error(modelPath + ": artifact was compiled " +
+                 (artifactCodegen.f16 ? "with" : "without") +
+                 " --vulkan-f16");
+  if (m.requestedKind && *m.requestedKind != artifactCodegen.deviceKind)
+    return error(modelPath + ": artifact was compiled for a " +
+                 trm::stringifyVulkanDeviceKind(artifactCodegen.deviceKind) +
+                 " device, not --vulkan-device-kind=" + vulkanDeviceKind);
+  m.policy = artifactPolicy;
+  m.device = artifactDevice;
+  m.codegen = artifactCodegen;
+  // The machine code's target was fixed when the artifact was made.
+  for (auto [flag, recorded] :
+       {std::pair{&targetCpu, m.sig.targetCpu},
+        std::pair{&targetFeatures, m.sig.targetFeatures}})
+    if (flag->getNumOccurrences() && flag->getValue() != recorded)
+      return error(modelPath + ": artifact was compiled with --" +
+                   flag->ArgStr + "='" + recorded + "'");
+  return llvm::Error::success();
+}
 
 /// Reads the signature and settles policy, device and kernel options: an
 /// artifact's own (a flag that disagrees is an error), else the flags, else
@@ -385,73 +424,61 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
                                     std::string policy) {
   Model m;
   m.source = std::move(source);
-  ModuleOp module = *m.source.module;
-  m.isArtifact = module->hasAttr(trm::ModelSignature::kArtifactAttrName);
-  if (m.isArtifact && m.source.kind != trm::ModelFileKind::VerifiedArtifact)
-    return error(modelPath + ": a compiled artifact must be the file "
-                             "--compile-only wrote (this one has no checksum: "
-                             "converted to text, or rewritten by another "
-                             "tool)");
-  std::string artifactPolicy, artifactDevice;
-  trm::VulkanCodegenOptions artifactCodegen;
-  auto sig = m.isArtifact ? trm::ModelSignature::fromArtifact(
-                                module, modelPath, artifactPolicy,
-                                artifactDevice, artifactCodegen)
-                          : trm::ModelSignature::fromModule(module, entry);
-  if (!sig)
-    return m.isArtifact
-               ? sig.takeError()
-               : error(modelPath + ": " + llvm::toString(sig.takeError()));
-  m.sig = std::move(*sig);
   if (vulkanDeviceKind != "auto") {
     m.requestedKind = trm::parseVulkanDeviceKind(vulkanDeviceKind);
     if (!m.requestedKind)
       return error("--vulkan-device-kind must be auto, gpu or cpu, not '" +
                    vulkanDeviceKind + "'");
   }
-  if (m.isArtifact) {
-    if (!policy.empty() && artifactPolicy != policy)
-      return error(modelPath + ": artifact was compiled with halting " +
-                   artifactPolicy + ", not " + policy +
-                   "; compile it again or drop --halting");
-    if (device.getNumOccurrences() && artifactDevice != device)
-      return error(modelPath + ": artifact was compiled for " +
-                   artifactDevice + ", not " + device);
-    if (vulkanF16.getNumOccurrences() && artifactCodegen.f16 != vulkanF16)
-      return error(modelPath + ": artifact was compiled " +
-                   (artifactCodegen.f16 ? "with" : "without") +
-                   " --vulkan-f16");
-    if (m.requestedKind && *m.requestedKind != artifactCodegen.deviceKind)
-      return error(modelPath + ": artifact was compiled for a " +
-                   trm::stringifyVulkanDeviceKind(artifactCodegen.deviceKind) +
-                   " device, not --vulkan-device-kind=" + vulkanDeviceKind);
-    m.policy = artifactPolicy;
-    m.device = artifactDevice;
-    m.codegen = artifactCodegen;
+  if (!m.source.nativeArtifact.empty()) {
+    auto opened = trmrun::NativeArtifact::open(m.source.nativeArtifact, threads);
+    if (!opened)
+      return opened.takeError();
+    m.native = std::move(*opened);
+    m.isArtifact = true;
+    m.sig = m.native->signature();
+    if (llvm::Error err =
+            checkArtifactFlags(m, policy, m.native->policy(), "cpu", {}))
+      return std::move(err);
   } else {
-    m.policy = policy;
-    // The module's own policy: the one it was imported with.
-    if (m.policy.empty())
-      module->walk([&](trm::ActOp act) {
-        m.policy = trm::stringifyHaltingPolicy(act.getPolicy()).str();
-      });
-    if (m.policy.empty())
-      m.policy = "fixed";
-    m.device = device;
-    m.codegen.f16 = vulkanF16;
-    m.codegen.deviceKind = m.requestedKind.value_or(trm::VulkanDeviceKind::GPU);
-  }
-  if (m.isArtifact) {
-    // The machine code's target was fixed when the artifact was made.
-    for (auto [flag, recorded] :
-         {std::pair{&targetCpu, m.sig.targetCpu},
-          std::pair{&targetFeatures, m.sig.targetFeatures}})
-      if (flag->getNumOccurrences() && flag->getValue() != recorded)
-        return error(modelPath + ": artifact was compiled with --" +
-                     flag->ArgStr + "='" + recorded + "'");
-  } else {
-    m.sig.targetCpu = targetCpu;
-    m.sig.targetFeatures = targetFeatures;
+    ModuleOp module = *m.source.module;
+    m.isArtifact = module->hasAttr(trm::ModelSignature::kArtifactAttrName);
+    if (m.isArtifact && m.source.kind != trm::ModelFileKind::VerifiedArtifact)
+      return error(modelPath + ": a compiled artifact must be the file "
+                               "--compile-only wrote (this one has no "
+                               "checksum: converted to text, or rewritten by "
+                               "another tool)");
+    std::string artifactPolicy, artifactDevice;
+    trm::VulkanCodegenOptions artifactCodegen;
+    auto sig = m.isArtifact ? trm::ModelSignature::fromArtifact(
+                                  module, modelPath, artifactPolicy,
+                                  artifactDevice, artifactCodegen)
+                            : trm::ModelSignature::fromModule(module, entry);
+    if (!sig)
+      return m.isArtifact
+                 ? sig.takeError()
+                 : error(modelPath + ": " + llvm::toString(sig.takeError()));
+    m.sig = std::move(*sig);
+    if (m.isArtifact) {
+      if (llvm::Error err = checkArtifactFlags(m, policy, artifactPolicy,
+                                               artifactDevice, artifactCodegen))
+        return std::move(err);
+    } else {
+      m.policy = policy;
+      // The module's own policy: the one it was imported with.
+      if (m.policy.empty())
+        module->walk([&](trm::ActOp act) {
+          m.policy = trm::stringifyHaltingPolicy(act.getPolicy()).str();
+        });
+      if (m.policy.empty())
+        m.policy = "fixed";
+      m.device = device;
+      m.codegen.f16 = vulkanF16;
+      m.codegen.deviceKind =
+          m.requestedKind.value_or(trm::VulkanDeviceKind::GPU);
+      m.sig.targetCpu = targetCpu;
+      m.sig.targetFeatures = targetFeatures;
+    }
   }
   if ((targetCpu.getNumOccurrences() || targetFeatures.getNumOccurrences()) &&
       m.onVulkan())
@@ -471,19 +498,46 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
   return m;
 }
 
-/// Sets the halting policy and lowers the module for its device, in place.
-llvm::Error lowerModel(Model &m, PassManager &pm) {
-  PassManager policyPm(pm.getContext());
+/// Sets the module's halting policy to the run's.
+llvm::Error setHaltingPolicy(Model &m) {
+  PassManager policyPm(m.source.module->getContext());
   trm::TRMSetHaltingPolicyOptions opts;
   opts.policy = m.policy;
   policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
   if (failed(policyPm.run(*m.source.module)))
     return error("cannot set the halting policy");
-  if (m.onVulkan())
-    return trm::VulkanExecutable::lower(*m.source.module, pm, m.codegen);
+  return llvm::Error::success();
+}
+
+/// The CPU pipeline's options from the command line.
+trm::CPUCodegenOptions cpuCodegenOptions() {
   trm::CPUCodegenOptions cpu;
   cpu.threads = threads;
-  return trm::CpuExecutable::lower(*m.source.module, pm, cpu);
+  return cpu;
+}
+
+/// Sets the halting policy and lowers the module for its device, in place.
+llvm::Error lowerModel(Model &m, PassManager &pm) {
+  if (llvm::Error err = setHaltingPolicy(m))
+    return err;
+  if (m.onVulkan())
+    return trm::VulkanExecutable::lower(*m.source.module, pm, m.codegen);
+  return trm::CpuExecutable::lower(*m.source.module, pm, cpuCodegenOptions());
+}
+
+/// Whether the command line asks to watch the pipeline (IR printing,
+/// timing, statistics, pass counters), which code from the cache would skip.
+bool pipelineObserved() {
+  if (trm::passCountersRequested())
+    return true;
+  for (const auto &entry : cl::getRegisteredOptions()) {
+    llvm::StringRef name = entry.first;
+    if ((name.starts_with("mlir-print-ir") || name == "mlir-timing" ||
+         name == "mlir-pass-statistics") &&
+        entry.second->getNumOccurrences())
+      return true;
+  }
+  return false;
 }
 
 /// A pass manager with the command line's pass-manager flags.
@@ -571,56 +625,49 @@ createVulkanRuntime(const Model &m, bool validation) {
   return trm::VulkanRuntime::create(options);
 }
 
-/// The model compiled for its device; the runtime only moves data.
-struct Executable {
-  std::unique_ptr<trm::CpuExecutable> cpu;
-  std::unique_ptr<trm::VulkanExecutable> vulkan;
-  std::optional<trm::PackedWeights> weights;
-
-  void setWeights(trm::PackedWeights packed) {
-    weights = std::move(packed);
-    if (vulkan)
-      vulkan->setWeights(weights->values());
-  }
-  /// Runs a batch once the streamed tables' slots hold its puzzle rows.
-  llvm::Error run(trm::BatchBuffers &buf) {
-    std::vector<trm::PackedWeights::Range> written;
-    if (llvm::Error err = weights->bindRows(
-            llvm::ArrayRef(buf.puzzleIds).take_front(buf.samples), written))
-      return err;
-    if (!vulkan)
-      return cpu->run(weights->values(), buf);
-    vulkan->updateWeights(weights->values(), written);
-    return vulkan->run(buf);
-  }
-};
-
-/// Lowers (unless an artifact) and loads the model for its device.
-llvm::Expected<Executable> compileModel(Model &m, trm::VulkanRuntime *vulkan) {
+/// The model ready on its device: an artifact as it is; a module on Vulkan
+/// lowered and loaded; a module on the CPU through the compilation cache,
+/// or with the JIT when there is none. `note` tells the cache's part.
+llvm::Expected<std::unique_ptr<trmrun::Executable>>
+compileModel(Model &m, trm::VulkanRuntime *vulkan,
+             const std::string &compilationCache, std::string &note,
+             bool &cacheHit) {
+  if (m.native)
+    return std::unique_ptr<trmrun::Executable>(std::move(m.native));
   auto pm = makePassManager(*m.source.module->getContext());
   if (!pm)
     return pm.takeError();
+  if (!m.onVulkan() && !m.isArtifact && !compilationCache.empty()) {
+    if (llvm::Error err = setHaltingPolicy(m))
+      return std::move(err);
+    trmrun::CachedCompilation request;
+    request.directory = compilationCache;
+    request.policy = m.policy;
+    request.codegen = cpuCodegenOptions();
+    request.target = {"", m.sig.targetCpu, m.sig.targetFeatures};
+    request.threads = threads;
+    request.skipLookup = pipelineObserved();
+    return trmrun::compileThroughCache(*m.source.module, m.sig, request, **pm,
+                                       note, cacheHit);
+  }
   if (!m.isArtifact)
     if (llvm::Error err = lowerModel(m, **pm))
       return std::move(err);
-  Executable exe;
-  if (vulkan) {
-    auto loaded = trm::VulkanExecutable::load(*m.source.module, m.sig, *vulkan);
-    if (!loaded)
-      return loaded.takeError();
-    exe.vulkan = std::move(*loaded);
-  } else {
-    auto loaded = trm::CpuExecutable::load(*m.source.module, m.sig, threads);
-    if (!loaded)
-      return loaded.takeError();
-    exe.cpu = std::move(*loaded);
-  }
   // A module's table exists once trm-bind-weights ran; an artifact's was
   // read (and checked) with its signature.
   if (!m.isArtifact)
     if (llvm::Error err = m.sig.readWeightTable(*m.source.module))
       return std::move(err);
-  return exe;
+  if (vulkan) {
+    auto loaded = trm::VulkanExecutable::load(*m.source.module, m.sig, *vulkan);
+    if (!loaded)
+      return loaded.takeError();
+    return trmrun::makeVulkanExecutable(std::move(*loaded), m.sig, *vulkan);
+  }
+  auto loaded = trm::CpuExecutable::load(*m.source.module, m.sig, threads);
+  if (!loaded)
+    return loaded.takeError();
+  return trmrun::makeJitExecutable(std::move(*loaded), m.sig);
 }
 
 /// A file's identity: its real path, size and modification time.
@@ -658,7 +705,7 @@ using BatchSink = std::function<llvm::Error(int64_t start, int64_t n,
 /// computes no others (their rows stay zero, and their outputs are dropped).
 /// Without `keepArrays` only the steps are kept (the sink has the rest).
 llvm::Expected<trmrun::RunResults>
-runBatches(Executable &exe, const Model &m, const trmrun::RunInputs &in,
+runBatches(trmrun::Executable &exe, const Model &m, const trmrun::RunInputs &in,
            trmrun::RunStats &stats, bool keepArrays,
            const BatchSink &sink = nullptr,
            std::function<std::string()> progressDetail = nullptr) {
@@ -729,12 +776,13 @@ std::string describeDevice(const Model &m, trm::VulkanRuntime *vulkan) {
 
 /// With Vulkan: the counters, the profile, the pipeline cache, and the
 /// validation layer's verdict (an error when it said anything).
-llvm::Error finishVulkan(trm::VulkanRuntime &vulkan, Executable &exe,
+llvm::Error finishVulkan(trm::VulkanRuntime &vulkan,
+                         std::unique_ptr<trmrun::Executable> &exe,
                          bool validation) {
   vulkan.printProfile(log());
   if (llvm::Error err = vulkan.savePipelineCache())
     return err;
-  exe.vulkan.reset();
+  exe.reset();
   if (!validation)
     return llvm::Error::success();
   int64_t messages = vulkan.validationMessages();
@@ -869,17 +917,20 @@ int main(int argc, char **argv) {
                                       : trm::VulkanDeviceKind::GPU;
   }
   auto t1 = Clock::now();
-  auto exe = compileModel(*model, vulkan.get());
+  std::string cacheNote;
+  bool cacheHit = false;
+  auto exe = compileModel(*model, vulkan.get(),
+                          noCache ? "" : sourceOptions.cacheDir, cacheNote,
+                          cacheHit);
   if (!exe)
     return fail(exe.takeError());
   stats.compileSeconds = secondsSince(t1);
+  if (!cacheNote.empty())
+    log() << "trm-run: " << cacheNote << "\n";
   if (trm::passCountersRequested())
     trm::printPassCounters(llvm::errs());
-  auto packed =
-      trm::PackedWeights::pack(std::move(*weights), model->sig, weightsName);
-  if (!packed)
-    return fail(packed.takeError());
-  exe->setWeights(std::move(*packed));
+  if (llvm::Error err = (*exe)->setWeights(std::move(*weights), weightsName))
+    return fail(std::move(err));
   if (vulkan) {
     stats.uploadedWeightBytes = vulkan->stats().uploadedBytes;
     vulkan->resetStats();
@@ -892,7 +943,16 @@ int main(int argc, char **argv) {
   stats.policy = model->policy;
   if (model->codegen.f16)
     stats.policy += ", kernel arithmetic f16 (sums f32)";
-  stats.artifact = model->isArtifact;
+  if (!model->source.nativeArtifact.empty()) {
+    stats.codePhase = "loading the machine code";
+    stats.codeFrom = "artifact";
+  } else if (cacheHit) {
+    stats.codePhase = "loading the machine code";
+    stats.codeFrom = "compilation cache";
+  } else if (model->isArtifact) {
+    stats.codePhase = "JIT of the artifact";
+    stats.codeFrom = "bytecode artifact";
+  }
   stats.batch = model->sig.batch;
   trmrun::printHeader(log(), stats, count);
   if (arc)
@@ -911,7 +971,7 @@ int main(int argc, char **argv) {
           .str();
     };
   auto results =
-      runBatches(*exe, *model, *inputs, stats, !arc, sink, tasksDone);
+      runBatches(**exe, *model, *inputs, stats, !arc, sink, tasksDone);
   if (!results)
     return fail(results.takeError());
   stats.runSeconds = secondsSince(t2);

@@ -28,6 +28,11 @@ struct CpuTarget {
   std::string triple, cpu, features;
 };
 
+/// `target` with the host's triple, CPU and features where it leaves them
+/// empty (and `generic` for another triple's CPU): what code generation
+/// uses, and what a compilation cache keys on.
+CpuTarget resolveCpuTarget(const CpuTarget &target);
+
 /// The artifact file for `lowered` (the trm-to-llvm pipeline's output) with
 /// signature `sig` (weight table read) and halting `policy`; the metadata
 /// records whether the code calls the OpenMP runtime. Needs ld.lld
