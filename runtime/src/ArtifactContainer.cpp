@@ -37,7 +37,7 @@ std::string trm::rt::makeContainer(std::string_view code,
 }
 
 /// Whether `bytes` ends with a container trailer (checksum not checked).
-static bool hasContainerTrailer(std::string_view bytes) {
+bool trm::rt::hasContainerTrailer(std::string_view bytes) {
   return bytes.size() >= kContainerTrailerBytes &&
          bytes.substr(bytes.size() - kContainerTrailerBytes,
                       kContainerMagic.size()) == kContainerMagic;

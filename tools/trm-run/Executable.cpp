@@ -105,15 +105,13 @@ trmrun::makeJitExecutable(std::unique_ptr<mt::CpuExecutable> cpu,
 
 std::unique_ptr<Executable>
 trmrun::makeVulkanExecutable(std::unique_ptr<mt::VulkanExecutable> kernels,
-                             mt::ModelSignature sig, mt::VulkanRuntime &) {
+                             mt::ModelSignature sig) {
   return std::make_unique<VulkanModelExecutable>(std::move(kernels),
                                                  std::move(sig));
 }
 
 bool trmrun::isNativeArtifact(llvm::StringRef bytes) {
-  return bytes.size() >= ::trm::rt::kContainerTrailerBytes &&
-         bytes.substr(bytes.size() - ::trm::rt::kContainerTrailerBytes)
-             .starts_with(::trm::rt::kContainerMagic);
+  return ::trm::rt::hasContainerTrailer({bytes.data(), bytes.size()});
 }
 
 NativeArtifact::NativeArtifact(trm_model *model) : model(model) {}

@@ -23,7 +23,6 @@ struct trm_model;
 
 namespace mlir::trm {
 class VulkanExecutable;
-class VulkanRuntime;
 } // namespace mlir::trm
 
 namespace trmrun {
@@ -44,11 +43,10 @@ std::unique_ptr<Executable>
 makeJitExecutable(std::unique_ptr<mlir::trm::CpuExecutable> cpu,
                   mlir::trm::ModelSignature sig);
 
-/// Kernels loaded on `device`, which must outlive the executable.
+/// Kernels loaded on a Vulkan device, which must outlive the executable.
 std::unique_ptr<Executable>
 makeVulkanExecutable(std::unique_ptr<mlir::trm::VulkanExecutable> kernels,
-                     mlir::trm::ModelSignature sig,
-                     mlir::trm::VulkanRuntime &device);
+                     mlir::trm::ModelSignature sig);
 
 /// An ahead-of-time CPU artifact opened by libtrmrt.
 class NativeArtifact : public Executable {

@@ -662,7 +662,7 @@ compileModel(Model &m, trm::VulkanRuntime *vulkan,
     auto loaded = trm::VulkanExecutable::load(*m.source.module, m.sig, *vulkan);
     if (!loaded)
       return loaded.takeError();
-    return trmrun::makeVulkanExecutable(std::move(*loaded), m.sig, *vulkan);
+    return trmrun::makeVulkanExecutable(std::move(*loaded), m.sig);
   }
   auto loaded = trm::CpuExecutable::load(*m.source.module, m.sig, threads);
   if (!loaded)

@@ -36,6 +36,9 @@ uint64_t fnv1a64(std::string_view bytes,
 /// The artifact file of `code` and `metadata`.
 std::string makeContainer(std::string_view code, std::string_view metadata);
 
+/// True when `bytes` end with an artifact trailer (whatever its checksum).
+bool hasContainerTrailer(std::string_view bytes);
+
 /// The parts of an artifact file.
 struct ContainerParts {
   std::string_view code, metadata;
