@@ -223,7 +223,10 @@ void ArcEvaluation::addTasks(
     const std::map<std::string, std::vector<arc::Grid>> &inputs,
     std::map<std::string, std::vector<arc::Grid>> &outputs) {
   for (const auto &[id, grids] : inputs) {
-    Task task{id, grids, outputs[id], {}};
+    Task task;
+    task.id = id;
+    task.inputs = grids;
+    task.solutions = outputs[id];
     task.votes.resize(grids.size());
     tasks.push_back(std::move(task));
   }

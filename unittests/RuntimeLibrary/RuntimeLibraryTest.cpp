@@ -50,12 +50,14 @@ std::string floats(std::initializer_list<float> values) {
 
 TEST(RuntimeSafetensors, ReadsTensorsAndDropsRecomputedBuffers) {
   std::string bf16("\x80\x3f\x00\xc0", 4); // 1.0, -2.0
-  auto tensors = parse(safetensors(
+  // The views point into the file's bytes, which must outlive them.
+  const std::string file = safetensors(
       R"({"__metadata__":{"format":"pt"},)"
       R"("_orig_mod.model.inner.w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
       R"("b":{"dtype":"BF16","shape":[1,2],"data_offsets":[8,12]},)"
       R"("inner.rotary_emb.cos_cached":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})",
-      floats({0.5f, -1.5f}) + bf16 + floats({9.0f})));
+      floats({0.5f, -1.5f}) + bf16 + floats({9.0f}));
+  auto tensors = parse(file);
   ASSERT_EQ(tensors.size(), 2u);
   const TensorView *w = nullptr, *b = nullptr;
   for (const TensorView &t : tensors)
