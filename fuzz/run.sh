@@ -43,11 +43,11 @@ artifact_seeds() {
   mkdir -p "$seeds"
   "$ASAN_BUILD/bin/trm-import" --config "$tiny/all_config.yaml" \
     --dataset-json "$tiny/dataset.json" --batch 1 -o "$BUILD/seeds/tiny.mlir" &&
-    "$ASAN_BUILD/bin/trm-run" "$BUILD/seeds/tiny.mlir" --compile-only \
-      -o "$seeds/tiny.trmc" >/dev/null || return 1
+    "$ASAN_BUILD/bin/trm-compile" "$BUILD/seeds/tiny.mlir" --device vulkan \
+      --vulkan-device-kind gpu -o "$seeds/tiny.trmc" >/dev/null || return 1
   local key
   key=$("$ASAN_BUILD/bin/trm-opt" "$seeds/tiny.trmc" |
-        grep -o 'key = "trm-cpu-[0-9A-F]*"' | head -1)
+        grep -o 'key = "trm-vulkan-[0-9A-F]*"' | head -1)
   sed "s/@KEY@/$key/" "$ROOT/fuzz/artifact_seed.mlir.in" > "$seeds/signature.mlir"
 }
 

@@ -1,21 +1,24 @@
 //===- trm-compile.cpp - compile a trm model ahead of time ----------------===//
 //
-//   trm-compile MODEL.mlir [--target-triple T] [--target-cpu C]
-//               [--target-features F] [--threads N] [--halting P] -o M.trmc
+//   trm-compile MODEL.mlir [--device cpu|vulkan] [--target-triple T]
+//               [--target-cpu C] [--target-features F] [--halting P]
+//               [--vulkan-device-kind K] [--vulkan-f16] -o M.trmc
 //
-// Lowers a trm module for the CPU and writes an ahead-of-time artifact: the
-// machine code as a shared library with its signature, weight table, target
-// and compiler (trm/Runtime/ArtifactContainer.h). The runtime library,
-// libtrmrt (include/trm/runtime.h), runs it without MLIR or LLVM.
+// Lowers a trm module and writes an ahead-of-time artifact
+// (trm/Compiler/ArtifactCompiler.h): for the CPU, machine code as a shared
+// library with its signature, weight table, target and compiler, which the
+// runtime library libtrmrt (include/trm/runtime.h) runs without MLIR or
+// LLVM; for Vulkan, the SPIR-V kernels and the host program. trm-run runs
+// both; `trm-run --compile-only` is this same compilation.
 //
 //===----------------------------------------------------------------------===//
-#include "trm/Compiler/CpuArtifact.h"
+#include "trm/Compiler/ArtifactCompiler.h"
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "trm/Import/AtomicFile.h"
+#include "trm/Pipelines/Pipelines.h"
 #include "trm/Runtime/ArtifactFile.h"
-#include "trm/Runtime/CpuExecutable.h"
 #include "trm/Support/Help.h"
 #include "trm/Support/OutOfMemory.h"
 #include "trm/Support/Version.h"
@@ -25,6 +28,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -41,9 +45,22 @@ static cl::opt<std::string> outputPath("o", cl::cat(category),
                                        cl::desc("artifact to write"),
                                        cl::value_desc("file"));
 static cl::opt<std::string> device("device", cl::cat(category),
-                                   cl::desc("cpu (default; Vulkan artifacts: "
-                                            "trm-run --compile-only)"),
+                                   cl::desc("cpu (default) | vulkan"),
                                    cl::init("cpu"));
+static cl::opt<std::string> vulkanDeviceKind(
+    "vulkan-device-kind", cl::cat(category),
+    cl::desc("shape the Vulkan kernels for a 'gpu' or for a 'cpu' driver "
+             "such as lavapipe; 'auto' (default): the kind of this "
+             "machine's --vulkan-device, gpu when it has none"),
+    cl::init("auto"));
+static cl::opt<int> vulkanDevice(
+    "vulkan-device", cl::cat(category),
+    cl::desc("the local Vulkan device whose kind 'auto' takes (default 0)"),
+    cl::init(0));
+static cl::opt<bool> vulkanF16(
+    "vulkan-f16", cl::cat(category),
+    cl::desc("Vulkan kernels compute in f16, sums in f32 (the device "
+             "needs shaderFloat16)"));
 static cl::opt<std::string> targetTriple(
     "target-triple", cl::cat(category),
     cl::desc("target triple (default: this machine's; aarch64-linux-gnu "
@@ -77,6 +94,11 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   trm::installOutOfMemoryHandlers("trm-compile");
   trm::claimThreadsOption(threads);
+  // --mlir-print-ir-*, --mlir-timing: the pipeline can be watched as
+  // trm-run's can. The passes first: --mlir-print-ir-after=<pass> names one.
+  trm::registerTRMPasses();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   trm::showOnlyInHelp({&category});
   cl::SetVersionPrinter(trm::printVersion);
   cl::ParseCommandLineOptions(
@@ -87,10 +109,24 @@ int main(int argc, char **argv) {
   // The command line.
   if (inputPath.empty() || outputPath.empty())
     return fail("usage: trm-compile MODEL.mlir -o MODEL.trmc");
-  if (device != "cpu")
-    return fail("--device " + device +
-                ": trm-compile makes cpu artifacts; for Vulkan, trm-run "
-                "--device vulkan --compile-only");
+  if (device != "cpu" && device != "vulkan")
+    return fail("--device: unknown device '" + device + "' (cpu or vulkan)");
+  const bool onVulkan = device == "vulkan";
+  for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
+           &targetTriple, &targetCpu, &targetFeatures, &threads})
+    if (flag->getNumOccurrences() && onVulkan)
+      return fail("--" + flag->ArgStr + " is for --device cpu");
+  for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
+           &vulkanDeviceKind, &vulkanDevice, &vulkanF16})
+    if (flag->getNumOccurrences() && !onVulkan)
+      return fail("--" + flag->ArgStr + " needs --device vulkan");
+  std::optional<trm::VulkanDeviceKind> requestedKind;
+  if (vulkanDeviceKind != "auto") {
+    requestedKind = trm::parseVulkanDeviceKind(vulkanDeviceKind);
+    if (!requestedKind)
+      return fail("--vulkan-device-kind must be auto, gpu or cpu, not '" +
+                  vulkanDeviceKind + "'");
+  }
   if (threads < 0)
     return fail("--threads must be 0 or more");
   std::string policy;
@@ -126,34 +162,30 @@ int main(int argc, char **argv) {
   auto sig = trm::ModelSignature::fromModule(*module, entry);
   if (!sig)
     return fail(inputPath + ": " + llvm::toString(sig.takeError()));
-  if (policy.empty())
-    (*module)->walk([&](trm::ActOp act) {
-      policy = trm::stringifyHaltingPolicy(act.getPolicy()).str();
-    });
-  if (policy.empty())
-    policy = "fixed";
 
-  // Lowering: the halting policy, then the CPU pipeline.
+  // Lowering and packaging, for the device.
+  trm::ArtifactOptions options;
+  options.device = device;
+  options.policy = policy;
+  options.cpu.threads = threads;
+  options.cpu.openmp = threads != 1;
+  options.cpuTarget = {targetTriple, targetCpu, targetFeatures};
+  options.vulkan.f16 = vulkanF16;
+  if (onVulkan) {
+    std::string note;
+    options.vulkan.deviceKind =
+        requestedKind ? *requestedKind
+                      : trm::localVulkanDeviceKind(vulkanDevice, note);
+    if (!note.empty())
+      llvm::errs() << "trm-compile: " << note << "\n";
+  }
   PassManager pm(&context);
-  PassManager policyPm(&context);
-  trm::TRMSetHaltingPolicyOptions policyOptions;
-  policyOptions.policy = policy;
-  policyPm.addPass(trm::createTRMSetHaltingPolicy(policyOptions));
-  if (failed(policyPm.run(*module)))
-    return fail("cannot set the halting policy");
-  trm::CPUCodegenOptions codegen;
-  codegen.threads = threads;
-  codegen.openmp = threads != 1;
-  if (llvm::Error err = trm::CpuExecutable::lower(*module, pm, codegen))
-    return fail(llvm::toString(std::move(err)));
-  if (llvm::Error err = sig->readWeightTable(*module))
-    return fail(inputPath + ": " + llvm::toString(std::move(err)));
-
-  // Machine code, linked and wrapped.
-  trm::CpuTarget target{targetTriple, targetCpu, targetFeatures};
-  auto artifact = trm::buildCpuArtifact(*module, *sig, policy, target);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail("bad pass-manager options");
+  applyDefaultTimingPassManagerCLOptions(pm);
+  auto artifact = trm::compileArtifact(*module, *sig, options, pm);
   if (!artifact)
-    return fail(llvm::toString(artifact.takeError()));
+    return fail(inputPath + ": " + llvm::toString(artifact.takeError()));
   auto out = trm::AtomicFile::create(outputPath);
   if (!out)
     return fail(llvm::toString(out.takeError()));

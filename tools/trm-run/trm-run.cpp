@@ -20,6 +20,7 @@
 #include "RunOutputs.h"
 
 #include "trm/Builder/ModelBuilder.h"
+#include "trm/Compiler/ArtifactCompiler.h"
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
 #include "trm/Dialect/TRM/Transforms/Passes.h"
@@ -88,7 +89,8 @@ static cl::opt<std::string> vulkanDeviceKind(
     "vulkan-device-kind", cl::cat(vulkanCategory),
     cl::desc("shape the matmul kernels for a 'gpu' or for a 'cpu' Vulkan "
              "driver such as lavapipe; 'auto' (default) takes the device's "
-             "type, and means gpu with --compile-only"),
+             "type (with --compile-only: this machine's --vulkan-device, "
+             "gpu when it has none)"),
     cl::init("auto"));
 static cl::opt<bool> vulkanProfile(
     "vulkan-profile", cl::cat(vulkanCategory),
@@ -221,6 +223,12 @@ static cl::opt<int64_t> threads(
              ".mlir model's contractions are also split this many ways"),
     cl::init(0));
 
+static cl::opt<std::string> targetTriple(
+    "target-triple", cl::cat(executionCategory),
+    cl::desc("with --compile-only: the target triple the machine code is "
+             "for (default: this machine's; aarch64-linux-gnu for 64-bit "
+             "Arm Linux)"),
+    cl::value_desc("triple"));
 static cl::opt<std::string> targetCpu(
     "target-cpu", cl::cat(executionCategory),
     cl::desc("CPU the machine code is generated for, as llc -mcpu names it "
@@ -480,6 +488,9 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
       m.sig.targetFeatures = targetFeatures;
     }
   }
+  if (targetTriple.getNumOccurrences() && (!compileOnly || m.onVulkan()))
+    return error("--target-triple is for --compile-only --device cpu (code "
+                 "for another machine is run there, by libtrmrt)");
   if ((targetCpu.getNumOccurrences() || targetFeatures.getNumOccurrences()) &&
       m.onVulkan())
     return error("--target-cpu and --target-features are for --device cpu");
@@ -549,20 +560,37 @@ llvm::Expected<std::unique_ptr<PassManager>> makePassManager(MLIRContext &ctx) {
   return pm;
 }
 
+/// --compile-only: trm-compile's compilation (trm/Compiler/ArtifactCompiler.h)
+/// with this command line's options.
 int compileArtifact(Model &m, Clock::time_point t0) {
   if (m.isArtifact)
     return fail(error(modelPath + ": already a compiled artifact"));
   auto pm = makePassManager(*m.source.module->getContext());
   if (!pm)
     return fail(pm.takeError());
-  if (llvm::Error err = lowerModel(m, **pm))
-    return fail(std::move(err));
-  m.sig.writeArtifactAttr(*m.source.module, m.policy, m.device, m.codegen);
+  trm::ArtifactOptions options;
+  options.device = m.device;
+  options.policy = m.policy;
+  options.cpu = cpuCodegenOptions();
+  // One thread: sequential code that needs no OpenMP runtime, as
+  // trm-compile makes it.
+  options.cpu.openmp = threads != 1;
+  options.cpuTarget = {targetTriple, targetCpu, targetFeatures};
+  options.vulkan = m.codegen;
+  if (m.onVulkan() && !m.requestedKind) {
+    std::string note;
+    options.vulkan.deviceKind = trm::localVulkanDeviceKind(vulkanDevice, note);
+    if (!note.empty())
+      log() << "trm-run: " << note << "\n";
+  }
+  auto artifact =
+      trm::compileArtifact(*m.source.module, m.sig, options, **pm);
+  if (!artifact)
+    return fail(error(modelPath + ": " + llvm::toString(artifact.takeError())));
   auto out = trm::AtomicFile::create(artifactOut);
   if (!out)
     return fail(out.takeError());
-  if (llvm::Error err = trm::writeArtifactFile(*m.source.module, out->os()))
-    return fail(error(artifactOut + ": " + llvm::toString(std::move(err))));
+  out->os() << *artifact;
   if (llvm::Error err = out->commit())
     return fail(std::move(err));
   log() << llvm::formatv("trm-run: wrote {0} ({1}, batch {2}, halting {3}) "

@@ -1,0 +1,71 @@
+//===- ArtifactCompiler.cpp - a trm module into an artifact ---------------===//
+#include "trm/Compiler/ArtifactCompiler.h"
+#include "trm/Dialect/TRM/IR/TRMOps.h"
+#include "trm/Dialect/TRM/Transforms/Passes.h"
+#include "trm/Runtime/ArtifactFile.h"
+#include "trm/Runtime/CpuExecutable.h"
+#include "trm/Runtime/VulkanDevices.h"
+#include "trm/Runtime/VulkanExecutable.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::trm;
+
+std::string mlir::trm::modulePolicy(ModuleOp module) {
+  std::string policy;
+  module->walk([&](ActOp act) {
+    policy = stringifyHaltingPolicy(act.getPolicy()).str();
+  });
+  return policy.empty() ? "fixed" : policy;
+}
+
+llvm::Expected<std::string>
+mlir::trm::compileArtifact(ModuleOp module, const ModelSignature &sig,
+                           const ArtifactOptions &options, PassManager &pm) {
+  if (options.device != "cpu" && options.device != "vulkan")
+    return llvm::createStringError("--device: unknown device '" +
+                                   options.device + "' (cpu or vulkan)");
+  const std::string policy =
+      options.policy.empty() ? modulePolicy(module) : options.policy;
+  PassManager policyPm(module->getContext());
+  TRMSetHaltingPolicyOptions policyOptions;
+  policyOptions.policy = policy;
+  policyPm.addPass(createTRMSetHaltingPolicy(policyOptions));
+  if (failed(policyPm.run(module)))
+    return llvm::createStringError("cannot set the halting policy");
+
+  if (options.device == "vulkan") {
+    if (llvm::Error err = VulkanExecutable::lower(module, pm, options.vulkan))
+      return std::move(err);
+    sig.writeArtifactAttr(module, policy, "vulkan", options.vulkan);
+    std::string bytes;
+    llvm::raw_string_ostream os(bytes);
+    if (llvm::Error err = writeArtifactFile(module, os))
+      return std::move(err);
+    return bytes;
+  }
+  if (llvm::Error err = CpuExecutable::lower(module, pm, options.cpu))
+    return std::move(err);
+  ModelSignature lowered = sig;
+  if (llvm::Error err = lowered.readWeightTable(module))
+    return std::move(err);
+  return buildCpuArtifact(module, lowered, policy, options.cpuTarget);
+}
+
+VulkanDeviceKind mlir::trm::localVulkanDeviceKind(int deviceIndex,
+                                                  std::string &note) {
+  auto devices = listVulkanDevices(/*validation=*/false);
+  if (!devices) {
+    note = "no Vulkan device here (" + llvm::toString(devices.takeError()) +
+           "): kernels shaped for a gpu";
+    return VulkanDeviceKind::GPU;
+  }
+  if (deviceIndex < 0 || static_cast<size_t>(deviceIndex) >= devices->size()) {
+    note = "no Vulkan device " + std::to_string(deviceIndex) +
+           " here: kernels shaped for a gpu";
+    return VulkanDeviceKind::GPU;
+  }
+  return (*devices)[deviceIndex].type == "cpu" ? VulkanDeviceKind::CPU
+                                               : VulkanDeviceKind::GPU;
+}
