@@ -5,8 +5,9 @@ Runs full-size TRM configurations on random weights through trm-run and
 through tools/reference/trm_reference.py (Debian torch, fp32, no_grad, the
 same thread count) in the same run, and prints a table: seconds per
 inference (per sample), ratio to PyTorch, achieved GFLOP/s, and the fraction
-of this machine's fp32 matmul peak, measured in the same run as torch's best
-rate on a large square matmul.
+of this machine's fp32 peak, measured in the same run by bench/peak/peak.c
+(independent chains of vector FMAs on every thread, built with -march=native;
+its bf16 rate, vdpbf16ps, is printed too where the CPU has AVX512-BF16).
 
   bench/bench_cpu.py [--configs sudoku,arc] [--batches 1,8] [--steps N]
                      [--threads 2] [--build build] [--devices cpu,vulkan]
@@ -85,17 +86,17 @@ def blas_core():
         return "unknown BLAS"
 
 
-def matmul_peak(threads):
-    import torch
-    torch.set_num_threads(threads)
-    a = torch.randn(2048, 2048)
-    b = torch.randn(2048, 2048)
-    best = 0.0
-    for _ in range(5):
-        t = time.perf_counter()
-        torch.mm(a, b)
-        best = max(best, 2 * 2048 ** 3 / (time.perf_counter() - t) / 1e9)
-    return best
+def measured_peaks(threads, tmp):
+    """fp32 and bf16 GFLOP/s (bf16 None without AVX512-BF16) on `threads`
+    threads, from bench/peak/peak.c."""
+    exe = os.path.join(tmp, "peak")
+    subprocess.run(["clang-22", "-O2", "-march=native", "-pthread",
+                    os.path.join(ROOT, "bench", "peak", "peak.c"), "-o", exe], check=True)
+    out = subprocess.run([exe, str(threads)], capture_output=True, text=True,
+                         check=True).stdout
+    fp32 = float(re.search(r"fp32 ([0-9.]+)", out).group(1))
+    bf16 = re.search(r"bf16 ([0-9.]+)", out)
+    return fp32, float(bf16.group(1)) if bf16 else None
 
 
 def run(cmd, env=None):
@@ -121,10 +122,10 @@ def main():
     trm_run = os.path.join(args.build, "bin", "trm-run")
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
 
-    peak = matmul_peak(args.threads)
     rows = []
     devices_seen = set()
     with tempfile.TemporaryDirectory() as tmp:
+        peak, bf16_peak = measured_peaks(args.threads, tmp)
         for name in args.configs.split(","):
             cfg = dict(CONFIGS[name], halt_max_steps=args.steps)
             cfg_path = os.path.join(tmp, name + ".json")
@@ -168,14 +169,16 @@ def main():
                     print("%s batch %d %s: trm-run %.3f s, torch %.3f s"
                           % (name, batch, device, ours, torch_s), file=sys.stderr)
 
-    print("CPU: %s, %d threads; fp32 matmul peak (torch 2048^3 through %s, same run): "
-          "%.1f GFLOP/s; each row the best of %d trials"
+    print("CPU: %s, %d threads; peak (bench/peak/peak.c, same run): fp32 %.1f GFLOP/s, "
+          "bf16 %s; PyTorch's BLAS: %s; each row the best of %d trials"
           % (open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
-             args.threads, blas_core(), peak, args.trials))
+             args.threads, peak,
+             "%.1f GFLOP/s" % bf16_peak if bf16_peak else "unavailable (no AVX512-BF16)",
+             blas_core(), args.trials))
     for d in sorted(devices_seen):
         print("Vulkan device: %s" % d)
     print("steps per inference: %d (halting fixed)" % args.steps)
-    print("| config | batch | device | trm-run s/sample | PyTorch s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of CPU peak | Vulkan work |")
+    print("| config | batch | device | trm-run s/sample | PyTorch s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of fp32 peak | Vulkan work |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, batch, device, ours, ref, ratio, gflops, frac, extra in rows:
         print("| %s | %d | %s | %.3f | %.3f | %.2fx | %.1f | %.0f%% | %s |"
