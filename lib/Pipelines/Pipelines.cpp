@@ -119,9 +119,13 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   // Large temporaries stay in the recursion's loops: one network call's are
   // live at a time, and the allocator reuses their blocks at the next.
   addTRMToLinalgPasses(pm, kReusedBufferBytes);
-  // Register tiles + vectors on tensors.
+  // Weights in panels, then register tiles + vectors on tensors.
   TRMCPUTileOptions tile;
   tile.threads = options.threads;
+  TRMCPUPackWeightsOptions pack;
+  pack.nTile = tile.nTile;
+  pm.addNestedPass<func::FuncOp>(createTRMCPUPackWeights(pack));
+  addCanonicalizeAndCSE(pm);
   pm.addNestedPass<func::FuncOp>(createTRMCPUTile(tile));
   addCanonicalizeAndCSE(pm);
   pm.addNestedPass<func::FuncOp>(createTRMCPUVectorize());

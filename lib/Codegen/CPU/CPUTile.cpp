@@ -48,29 +48,43 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
   /// outermost, so that one n-tile wide panel of the right-hand side (the
   /// weights) stays in cache while every m tile streams past it, instead of
   /// the whole right-hand side being read again for every m tile.
+  /// With several n dimensions (trm-cpu-pack-weights' panels and their
+  /// columns) all of them go first, in order, so that the panels are read
+  /// one after another.
   SmallVector<int64_t> nOuterLoopOrder(linalg::LinalgOp op) {
-    unsigned nDim = linalg::inferContractionDims(op)->n.back();
-    SmallVector<int64_t> order = {nDim};
+    SmallVector<unsigned, 2> nDims = linalg::inferContractionDims(op)->n;
+    SmallVector<int64_t> order(nDims.begin(), nDims.end());
     for (unsigned d = 0, e = op.getNumLoops(); d < e; ++d)
-      if (d != nDim)
+      if (!llvm::is_contained(nDims, d))
         order.push_back(d);
     return order;
   }
 
-  /// Splits a contraction's innermost n dimension into equal static chunks,
-  /// one per thread, as an scf.forall (later an OpenMP parallel loop).
-  /// Returns the per-thread op, or the op itself when the n extent does not
-  /// split evenly into chunks of at least one register tile.
+  /// Splits a contraction's n dimension into equal static chunks, one per
+  /// thread, as an scf.forall (later an OpenMP parallel loop): the
+  /// innermost when it splits evenly into chunks of at least one register
+  /// tile, else the first outer one (the panels of packed weights) that
+  /// splits evenly. Returns the per-thread op, or the op itself when no n
+  /// dimension splits.
   linalg::LinalgOp splitAcrossThreads(RewriterBase &rewriter,
                                       linalg::LinalgOp op, int64_t threads) {
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
     if (threads < 2 || failed(dims) || dims->n.empty())
       return op;
-    unsigned nDim = dims->n.back();
-    int64_t extent = op.getStaticLoopRanges()[nDim];
-    if (extent % threads != 0 || extent / threads < nTile)
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    std::optional<unsigned> split;
+    unsigned innermost = dims->n.back();
+    if (ranges[innermost] % threads == 0 &&
+        ranges[innermost] / threads >= nTile)
+      split = innermost;
+    for (unsigned d : dims->n)
+      if (!split && d != innermost && ranges[d] % threads == 0)
+        split = d;
+    if (!split)
       return op;
+    unsigned nDim = *split;
+    int64_t extent = ranges[nDim];
     SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
     sizes[nDim] = rewriter.getIndexAttr(extent / threads);
     scf::SCFTilingOptions options;

@@ -8,6 +8,28 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TRMCPUPackWeights : Pass<"trm-cpu-pack-weights", "func::FuncOp"> {
+  let summary = "Pack loop-invariant matmul operands into contiguous panels";
+  let description = [{
+    A matmul C[m, n] += A[m, k] * B[k, n] whose B is defined outside the
+    loop around it (the weights, once per run) reads B one `n-tile` wide row
+    segment per k: a row-length stride between consecutive k, a new page
+    every few k for the large weights, so every k waits on a cache miss.
+    This pass packs such a B once, where it is defined, into panels
+    P[n / n-tile, k, n-tile] (a linalg.transpose of its expanded form) and
+    rewrites the matmul over P as a contraction with loops (m, nb, j, k), its
+    result collapsed back to [m, n]. `trm-cpu-tile` then tiles j by
+    `n-tile` and keeps the panel loop outermost, so the register tile reads
+    P in address order. Only when n is a multiple of `n-tile` with at least
+    two panels; other contractions are left as they are.
+  }];
+  let options = [
+    Option<"nTile", "n-tile", "int64_t", /*default=*/"32",
+           "panel width: trm-cpu-tile's n-tile">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
   let summary = "Tile linalg ops into register-sized blocks (CPU)";
   let description = [{

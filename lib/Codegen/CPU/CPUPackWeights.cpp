@@ -1,0 +1,123 @@
+//===- CPUPackWeights.cpp - loop-invariant matmul operands as panels ------===//
+#include "trm/Codegen/CPU/Passes.h"
+#include "trm/Support/PassCounter.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+
+namespace mlir::trm {
+#define GEN_PASS_DEF_TRMCPUPACKWEIGHTS
+#include "trm/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::trm
+
+using namespace mlir;
+
+namespace {
+
+/// Whether `op` is C[m, n] += A[m, k] * B[k, n] on static tensors, one
+/// dimension each, in exactly those indexing maps.
+bool isPlainMatmul(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op->getNumResults() != 1 ||
+      op.hasDynamicShape() || !linalg::isaContractionOpInterface(op))
+    return false;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || !dims->batch.empty())
+    return false;
+  MLIRContext *ctx = op.getContext();
+  auto map = [&](unsigned a, unsigned b) {
+    return AffineMap::get(3, 0,
+                          {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)},
+                          ctx);
+  };
+  // linalg.contract multiplies and adds in the result's type, which is the
+  // matmul's body only when every operand has that type.
+  Type elt = getElementTypeOrSelf(op->getResult(0).getType());
+  for (Value operand : op->getOperands())
+    if (getElementTypeOrSelf(operand.getType()) != elt)
+      return false;
+  const unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  return maps[0] == map(m, k) && maps[1] == map(k, n) && maps[2] == map(m, n);
+}
+
+struct PackWeightsPass
+    : trm::impl::TRMCPUPackWeightsBase<PackWeightsPass> {
+  using Base::Base;
+  trm::PassCounter numPacked{this, "packed", "Matmul operands packed"};
+
+  /// `b` as panels [n / nTile, k, nTile], built where `b` is defined.
+  Value packPanels(RewriterBase &rewriter, Location loc, Value b) {
+    OpBuilder::InsertionGuard guard(rewriter);
+    if (Operation *def = b.getDefiningOp())
+      rewriter.setInsertionPointAfter(def);
+    else
+      rewriter.setInsertionPointToStart(cast<BlockArgument>(b).getOwner());
+    auto type = cast<RankedTensorType>(b.getType());
+    const int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / nTile;
+    Type elt = type.getElementType();
+    Value expanded = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({k, panels, nTile}, elt), b,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{panels, k, nTile}, elt);
+    return linalg::TransposeOp::create(rewriter, loc, expanded, init,
+                                       ArrayRef<int64_t>{1, 0, 2})
+        ->getResult(0);
+  }
+
+  /// `op` over the packed panels of its B: loops (m, nb, j, k).
+  void rewriteOverPanels(RewriterBase &rewriter, linalg::LinalgOp op) {
+    Location loc = op.getLoc();
+    Value a = op.getDpsInputOperand(0)->get();
+    Value b = op.getDpsInputOperand(1)->get();
+    Value c = op.getDpsInitOperand(0)->get();
+    auto cType = cast<RankedTensorType>(c.getType());
+    const int64_t m = cType.getDimSize(0), panels = cType.getDimSize(1) / nTile;
+    Value packed = packPanels(rewriter, loc, b);
+    rewriter.setInsertionPoint(op);
+    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+    Value c3 = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({m, panels, nTile}, cType.getElementType()), c,
+        split);
+    MLIRContext *ctx = op.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(4, 0, {d(0), d(3)}, ctx),
+        AffineMap::get(4, 0, {d(1), d(3), d(2)}, ctx),
+        AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
+    // A named contraction: the vectorizer turns it into vector.contract,
+    // whose outer products become FMAs, as it does the matmul.
+    auto contract = linalg::ContractOp::create(
+        rewriter, loc, TypeRange{c3.getType()}, ValueRange{a, packed},
+        ValueRange{c3}, rewriter.getAffineMapArrayAttr(maps));
+    Value result = tensor::CollapseShapeOp::create(
+        rewriter, loc, cType, contract->getResult(0), split);
+    rewriter.replaceOp(op, result);
+    ++numPacked;
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (!isPlainMatmul(op))
+        return;
+      auto loop = op->getParentOfType<LoopLikeOpInterface>();
+      Value b = op.getDpsInputOperand(1)->get();
+      const int64_t n = cast<RankedTensorType>(b.getType()).getDimSize(1);
+      // Packed once, used by every iteration of the loop around the op.
+      if (loop && loop.isDefinedOutsideOfLoop(b) && n % nTile == 0 &&
+          n / nTile >= 2)
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : candidates)
+      rewriteOverPanels(rewriter, op);
+  }
+};
+} // namespace

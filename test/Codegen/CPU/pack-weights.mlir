@@ -1,0 +1,64 @@
+// RUN: trm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(trm-cpu-pack-weights))" | FileCheck %s
+// RUN: trm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(trm-cpu-pack-weights,trm-cpu-tile{threads=2}),canonicalize)" | FileCheck %s --check-prefix=TILED
+
+// A matmul in a loop whose B is defined outside it: B is packed once, where
+// it is defined, into [n / 32, k, 32] panels, and the matmul becomes a
+// contraction over them with loops (m, nb, j, k), collapsed back to [m, n].
+// CHECK-LABEL: func @invariant
+// CHECK: %[[EXP:.*]] = tensor.expand_shape %arg1 {{\[\[}}0], [1, 2]] output_shape [24, 4, 32] : tensor<24x128xf32> into tensor<24x4x32xf32>
+// CHECK: %[[P:.*]] = linalg.transpose ins(%[[EXP]] : tensor<24x4x32xf32>) outs(%{{.*}} : tensor<4x24x32xf32>) permutation = [1, 0, 2]
+// CHECK: scf.for
+// CHECK: %[[C3:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [20, 4, 32] : tensor<20x128xf32> into tensor<20x4x32xf32>
+// CHECK: %[[R:.*]] = linalg.contract indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%arg0, %[[P]] : tensor<20x24xf32>, tensor<4x24x32xf32>) outs(%[[C3]] : tensor<20x4x32xf32>)
+// CHECK: tensor.collapse_shape %[[R]] {{\[\[}}0], [1, 2]] : tensor<20x4x32xf32> into tensor<20x128xf32>
+// CHECK-NOT: linalg.matmul
+// The panels split across threads (the 32 columns of one panel do not),
+// the panel loop outermost, then the 8-row blocks, then k: each register
+// tile reads one panel row of 32 contiguous floats.
+// TILED-LABEL: func @invariant
+// TILED: linalg.transpose
+// TILED: scf.for
+// TILED: scf.forall (%{{.*}}) = (0) to (4) step (2)
+// TILED: scf.for %{{.*}} = %c0 to %c2 step %c1
+// TILED: scf.for %{{.*}} = %c0 to %c16 step %c8
+// TILED: scf.for %{{.*}} = %c0 to %c24 step %c1
+// TILED: linalg.contract {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x1x32xf32>) outs(%{{.*}} : tensor<8x1x32xf32>)
+func.func @invariant(%a: tensor<20x24xf32>, %b: tensor<24x128xf32>, %c: tensor<20x128xf32>) -> tensor<20x128xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %c) -> tensor<20x128xf32> {
+    %m = linalg.matmul ins(%a, %b : tensor<20x24xf32>, tensor<24x128xf32>) outs(%acc : tensor<20x128xf32>) -> tensor<20x128xf32>
+    scf.yield %m : tensor<20x128xf32>
+  }
+  return %r : tensor<20x128xf32>
+}
+
+// -----
+
+// Left alone: a B computed in the loop (packing it would cost a copy per
+// iteration), a matmul in no loop (packed once, used once), n not a
+// multiple of the panel width, one panel only, and mixed element types.
+// CHECK-LABEL: func @left_alone
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: linalg.contract
+// CHECK-COUNT-5: linalg.matmul
+func.func @left_alone(%a: tensor<20x24xf32>, %b: tensor<24x128xf32>, %c: tensor<20x128xf32>,
+                      %b40: tensor<24x40xf32>, %c40: tensor<20x40xf32>,
+                      %b32: tensor<24x32xf32>, %c32: tensor<20x32xf32>,
+                      %a16: tensor<20x24xf16>, %b16: tensor<24x128xf16>) -> (tensor<20x128xf32>, tensor<20x128xf32>, tensor<20x40xf32>, tensor<20x32xf32>, tensor<20x128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %once = linalg.matmul ins(%a, %b : tensor<20x24xf32>, tensor<24x128xf32>) outs(%c : tensor<20x128xf32>) -> tensor<20x128xf32>
+  %r:4 = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %c, %acc40 = %c40, %acc32 = %c32, %acc16 = %c) -> (tensor<20x128xf32>, tensor<20x40xf32>, tensor<20x32xf32>, tensor<20x128xf32>) {
+    %e = tensor.empty() : tensor<24x128xf32>
+    %bl = linalg.add ins(%b, %b : tensor<24x128xf32>, tensor<24x128xf32>) outs(%e : tensor<24x128xf32>) -> tensor<24x128xf32>
+    %computed = linalg.matmul ins(%a, %bl : tensor<20x24xf32>, tensor<24x128xf32>) outs(%acc : tensor<20x128xf32>) -> tensor<20x128xf32>
+    %m40 = linalg.matmul ins(%a, %b40 : tensor<20x24xf32>, tensor<24x40xf32>) outs(%acc40 : tensor<20x40xf32>) -> tensor<20x40xf32>
+    %m32 = linalg.matmul ins(%a, %b32 : tensor<20x24xf32>, tensor<24x32xf32>) outs(%acc32 : tensor<20x32xf32>) -> tensor<20x32xf32>
+    %m16 = linalg.matmul ins(%a16, %b16 : tensor<20x24xf16>, tensor<24x128xf16>) outs(%acc16 : tensor<20x128xf32>) -> tensor<20x128xf32>
+    scf.yield %computed, %m40, %m32, %m16 : tensor<20x128xf32>, tensor<20x40xf32>, tensor<20x32xf32>, tensor<20x128xf32>
+  }
+  return %once, %r#0, %r#1, %r#2, %r#3 : tensor<20x128xf32>, tensor<20x128xf32>, tensor<20x40xf32>, tensor<20x32xf32>, tensor<20x128xf32>
+}
