@@ -26,7 +26,7 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
   trm::PassCounter numOthers{this, "others", "Other linalg ops tiled"};
   trm::PassCounter numScalar{this, "scalar", "Linalg ops left untiled"};
   trm::PassCounter numParallel{this,
-      "parallel", "Contractions split across threads"};
+      "parallel", "Ops split across threads"};
 
   /// Tile sizes for a contraction: batch 1, innermost m mTile, innermost n
   /// nTile, other m/n dims 1, k dims 1 (outer products).
@@ -83,10 +83,42 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
         split = d;
     if (!split)
       return op;
-    unsigned nDim = *split;
-    int64_t extent = ranges[nDim];
+    return splitDimension(rewriter, op, *split, threads);
+  }
+
+  /// Element-wise ops and reductions of at least kMinParallelVolume points,
+  /// split like contractions along their first parallel dimension that
+  /// splits evenly (the innermost one only into chunks of at least one
+  /// vector): otherwise one thread computes them while the others wait.
+  static constexpr int64_t kMinParallelVolume = 16384;
+  linalg::LinalgOp splitOthersAcrossThreads(RewriterBase &rewriter,
+                                            linalg::LinalgOp op,
+                                            int64_t threads) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t volume = 1;
+    for (int64_t r : ranges)
+      volume *= r;
+    if (threads < 2 || volume < kMinParallelVolume)
+      return op;
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    for (unsigned d = 0, e = ranges.size(); d < e; ++d) {
+      if (iterators[d] != utils::IteratorType::parallel ||
+          ranges[d] % threads != 0)
+        continue;
+      if (d + 1 == e && ranges[d] / threads < vectorWidth)
+        continue;
+      return splitDimension(rewriter, op, d, threads);
+    }
+    return op;
+  }
+
+  /// Loop `dim` of `op` in `threads` equal chunks, as an scf.forall; the
+  /// per-thread op, or `op` when tiling fails.
+  linalg::LinalgOp splitDimension(RewriterBase &rewriter, linalg::LinalgOp op,
+                                  unsigned dim, int64_t threads) {
+    int64_t extent = op.getStaticLoopRanges()[dim];
     SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
-    sizes[nDim] = rewriter.getIndexAttr(extent / threads);
+    sizes[dim] = rewriter.getIndexAttr(extent / threads);
     scf::SCFTilingOptions options;
     options.setTileSizes(sizes);
     options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
@@ -155,6 +187,9 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    const int64_t threadCount =
+        threads > 0 ? threads
+                    : static_cast<int64_t>(llvm::get_physical_cores());
     for (linalg::LinalgOp op : ops) {
       if (trm::hasGather(op) || trm::hasBoolOperands(op) || op->getNumResults() != 1 || op.hasDynamicShape()) {
         ++numScalar;
@@ -162,15 +197,13 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
       }
       SmallVector<int64_t> tiles, interchange;
       if (contractionTiles(op)) {
-        int64_t threadCount =
-            threads > 0 ? threads
-                        : static_cast<int64_t>(llvm::get_physical_cores());
         op = splitAcrossThreads(rewriter, op, threadCount);
         tiles = *contractionTiles(op);
         interchange = nOuterLoopOrder(op);
         ++numContractions;
       } else {
         // One vector along the innermost loop, everything else tiled by 1.
+        op = splitOthersAcrossThreads(rewriter, op, threadCount);
         SmallVector<int64_t> ranges = op.getStaticLoopRanges();
         if (ranges.empty()) {
           ++numScalar;

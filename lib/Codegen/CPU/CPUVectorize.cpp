@@ -14,6 +14,48 @@ namespace mlir::trm {
 using namespace mlir;
 
 namespace {
+/// `op` as a linalg.contract when it is a linalg.generic contraction whose
+/// body multiplies and adds in its one element type (what linalg.contract
+/// computes): the vectorizer turns named contractions into vector.contract,
+/// whose outer products become FMAs, where a generic becomes a multiply and
+/// a reduction LLVM does not fuse.
+linalg::LinalgOp asNamedContraction(RewriterBase &rewriter,
+                                    linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !linalg::isaContractionOpInterface(op) ||
+      generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1)
+    return op;
+  Type elt = getElementTypeOrSelf(generic->getResult(0).getType());
+  for (Value operand : generic->getOperands())
+    if (getElementTypeOrSelf(operand.getType()) != elt)
+      return op;
+  // Exactly yield(acc + in0 * in1), in either operand order, no fast-math
+  // flags (linalg.contract has none).
+  Block &body = generic.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return op;
+  auto mul = dyn_cast<arith::MulFOp>(body.front());
+  auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
+  if (!mul || !add || body.getTerminator()->getOperand(0) != add.getResult() ||
+      mul.getFastmath() != arith::FastMathFlags::none ||
+      add.getFastmath() != arith::FastMathFlags::none)
+    return op;
+  auto is = [](Value x, Value y, Value p, Value q) {
+    return (x == p && y == q) || (x == q && y == p);
+  };
+  if (!is(mul.getLhs(), mul.getRhs(), body.getArgument(0),
+          body.getArgument(1)) ||
+      !is(add.getLhs(), add.getRhs(), body.getArgument(2), mul.getResult()))
+    return op;
+  rewriter.setInsertionPoint(generic);
+  auto contract = linalg::ContractOp::create(
+      rewriter, generic.getLoc(), generic->getResultTypes(),
+      generic.getDpsInputs(), generic.getDpsInits(),
+      generic.getIndexingMaps());
+  rewriter.replaceOp(generic, contract->getResults());
+  return contract;
+}
+
 struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
   using Base::Base;
   trm::PassCounter numVectorized{this, "vectorized", "Linalg tiles vectorized"};
@@ -42,10 +84,12 @@ struct VectorizePass : trm::impl::TRMCPUVectorizeBase<VectorizePass> {
         ++numScalar;
         continue;
       }
-      rewriter.setInsertionPoint(op);
       // Contractions go straight to vector.contract, which lowers to outer
       // products (broadcast + FMA) instead of generic broadcasts.
       bool contraction = linalg::isaContractionOpInterface(op);
+      if (contraction)
+        op = asNamedContraction(rewriter, op);
+      rewriter.setInsertionPoint(op);
       FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
           rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
           /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,

@@ -50,3 +50,37 @@ func.func @elementwise(%x: tensor<3x20xf32>, %o: tensor<3x20xf32>) -> tensor<3x2
   } -> tensor<3x20xf32>
   return %r : tensor<3x20xf32>
 }
+
+// -----
+
+// Element-wise ops and reductions of at least 16384 points are split across
+// the threads too, along their first parallel dimension that splits evenly:
+// the rows here; for the [1, 97, 512] one (1 and 97 do not split) the
+// innermost, in halves of at least one vector. The reduced dimension is
+// never split.
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#rows = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @large_elementwise
+// CHECK: scf.forall (%{{.*}}) = (0) to (8) step (4)
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (256)
+// CHECK: scf.forall (%{{.*}}) = (0) to (4) step (2)
+func.func @large_elementwise(%x: tensor<8x64x64xf32>, %y: tensor<1x97x512xf32>, %z: tensor<4x97x512xf32>, %s: tensor<4x97xf32>) -> (tensor<8x64x64xf32>, tensor<1x97x512xf32>, tensor<4x97xf32>) {
+  %e = tensor.empty() : tensor<8x64x64xf32>
+  %a = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<8x64x64xf32>) outs(%e : tensor<8x64x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<8x64x64xf32>
+  %e2 = tensor.empty() : tensor<1x97x512xf32>
+  %b = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%y : tensor<1x97x512xf32>) outs(%e2 : tensor<1x97x512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x97x512xf32>
+  %c = linalg.generic {indexing_maps = [#id3, #rows], iterator_types = ["parallel", "parallel", "reduction"]} ins(%z : tensor<4x97x512xf32>) outs(%s : tensor<4x97xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.addf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<4x97xf32>
+  return %a, %b, %c : tensor<8x64x64xf32>, tensor<1x97x512xf32>, tensor<4x97xf32>
+}

@@ -66,3 +66,37 @@ func.func @argmax_tile(%l: tensor<1x36x6xf32>, %m: tensor<1x36xf32>, %i: tensor<
   } -> (tensor<1x36xf32>, tensor<1x36xi32>)
   return %r#1 : tensor<1x36xi32>
 }
+
+// -----
+
+// A contraction written as a linalg.generic (acc + a * b, here with B read
+// transposed) becomes vector.contract like a named matmul, not a multiply
+// and a reduction, so that its outer products lower to FMAs. With other
+// arithmetic in its body it stays a generic.
+#ga = affine_map<(m, n, k) -> (m, k)>
+#gbt = affine_map<(m, n, k) -> (n, k)>
+#gc = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @generic_contraction
+// CHECK: vector.contract
+// CHECK-NOT: linalg.generic
+// CHECK-LABEL: func @not_a_plain_contraction
+// CHECK-NOT: vector.contract
+// CHECK: vector.multi_reduction
+func.func @generic_contraction(%a: tensor<8x1xf32>, %b: tensor<32x1xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ga, #gbt, #gc], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x1xf32>, tensor<32x1xf32>) outs(%c : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+func.func @not_a_plain_contraction(%a: tensor<8x1xf32>, %b: tensor<32x1xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ga, #gbt, #gc], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<8x1xf32>, tensor<32x1xf32>) outs(%c : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y fastmath<fast> : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}

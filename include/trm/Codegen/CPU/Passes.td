@@ -43,7 +43,11 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
     ops get one vector along their innermost loop. Before that, a
     contraction whose innermost n extent splits evenly into `threads` chunks
     of at least `n-tile` is split into an scf.forall over the chunks (one
-    per thread, later an OpenMP parallel loop). Every tile loop is then
+    per thread, later an OpenMP parallel loop); a contraction over
+    `trm-cpu-pack-weights`' panels splits over the panels. Element-wise ops
+    and reductions of at least 16384 points are split the same way along
+    their first parallel dimension that splits evenly, so that the other
+    threads do not wait while one computes them. Every tile loop is then
     peeled into full tiles and one partial tile, so all tiles have static
     shapes and `trm-cpu-vectorize` needs no masks. Ops that read tensors at
     computed indices (gathers) are left alone. Runs on tensors.
@@ -73,6 +77,10 @@ def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
     vectorizer cannot express (its precondition fails, e.g. the two-output
     argmax reduction) is left as a linalg op, which later becomes scalar
     loops: every shape compiles, only such tiles run unvectorized.
+    Contractions become vector.contract (outer products, FMAs); one written
+    as a linalg.generic whose body is exactly acc + a * b is made a
+    linalg.contract first, since a generic vectorizes to a multiply and a
+    reduction that LLVM does not fuse.
   }];
   let options = [
     Option<"maxVolume", "max-volume", "int64_t", /*default=*/"256",
