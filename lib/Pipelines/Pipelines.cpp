@@ -70,13 +70,16 @@ std::string printPipeline(OpPassManager &pm) {
 } // namespace
 
 void mlir::trm::addTRMToLinalgPasses(OpPassManager &pm,
-                                      int64_t keepTemporaryBytes) {
+                                      int64_t keepTemporaryBytes,
+                                      bool attentionPerSample) {
   // What the lowering makes from a trm op can be traced back to it.
   pm.addPass(createTRMNameLocations());
   // Only the puzzle rows a batch uses reach the compiled model.
   pm.addPass(createTRMStreamPuzzleEmbedding());
   pm.addPass(createTRMBindWeights());
-  pm.addPass(createConvertTRMToLinalg());
+  ConvertTRMToLinalgOptions lowering;
+  lowering.attentionPerSample = attentionPerSample;
+  pm.addPass(createConvertTRMToLinalg(lowering));
   pm.addPass(createConvertElementwiseToLinalgPass());
   // Weight transposes and rope tables leave the loops.
   pm.addPass(createCanonicalizerPass());
@@ -118,7 +121,9 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
                                        const CPUCodegenOptions &options) {
   // Large temporaries stay in the recursion's loops: one network call's are
   // live at a time, and the allocator reuses their blocks at the next.
-  addTRMToLinalgPasses(pm, kReusedBufferBytes);
+  // Attention one sample at a time: the batch's [B, H, L, L] scores do not
+  // fit in any cache, one sample's are reused while they are warm.
+  addTRMToLinalgPasses(pm, kReusedBufferBytes, /*attentionPerSample=*/true);
   // Weights in panels, then register tiles + vectors on tensors.
   TRMCPUTileOptions tile;
   tile.threads = options.threads;

@@ -53,6 +53,11 @@ def ConvertTRMToLinalg : Pass<"convert-trm-to-linalg", "ModuleOp"> {
     Option<"subBatches", "sub-batches", "int64_t", /*default=*/"2",
            "how many sub-batch sizes compaction compiles (1: rows one at a "
            "time)">,
+    Option<"attentionPerSample", "attention-per-sample", "bool",
+           /*default=*/"false",
+           "compute attention's scores, softmax and context one sample at a "
+           "time (an scf.for over the batch): one sample's [H, L, L] scores "
+           "live at once instead of the batch's">,
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",

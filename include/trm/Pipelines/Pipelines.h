@@ -11,7 +11,8 @@ namespace mlir::trm {
 /// trm -> linalg/tensor/scf on tensors, loop invariants hoisted except
 /// fresh tensors of at least `keepTemporaryBytes` (0: all hoisted; see
 /// trm-hoist-loop-invariants).
-void addTRMToLinalgPasses(OpPassManager &pm, int64_t keepTemporaryBytes = 0);
+void addTRMToLinalgPasses(OpPassManager &pm, int64_t keepTemporaryBytes = 0,
+                          bool attentionPerSample = false);
 
 /// Tensors -> buffers: results become caller-provided out-parameters,
 /// allocations that do not depend on a loop leave it (but for those of at

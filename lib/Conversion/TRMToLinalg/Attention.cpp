@@ -17,7 +17,10 @@ using namespace mlir::trm::lowering;
 
 namespace {
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  AttentionLowering(MLIRContext *ctx, bool perSample)
+      : OpConversionPattern(ctx), perSample(perSample) {}
+  bool perSample;
+
 
   /// cos and sin tables [L, hd/2] of angle = p * theta^(-2i/hd), computed in
   /// f32 like the reference's cached tables. They depend on nothing inside
@@ -89,31 +92,13 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                                          ones);
   }
 
-  LogicalResult
-  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  /// softmax(q k^T / sqrt(hd)) v for `rows` samples: q, k, v and the
+  /// result are [rows, L, H, hd].
+  Value scoresAndContext(ImplicitLocOpBuilder &b, Value q, Value k, Value v,
+                         int64_t rows) const {
     MLIRContext *ctx = b.getContext();
-    ArrayRef<int64_t> s = shapeOf(adaptor.getHidden());
-    const int64_t batch = s[0], len = s[1], hidden = s[2];
-    const int64_t heads = op.getNumHeads(), headDim = hidden / heads;
-    Value qkv = linear(b, adaptor.getHidden(), adaptor.getQkvWeight());
-    auto split =
-        RankedTensorType::get({batch, len, 3, heads, headDim}, b.getF32Type());
-    Value qkv5 = tensor::ExpandShapeOp::create(
-        b, split, qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
-    auto headType =
-        RankedTensorType::get({batch, len, heads, headDim}, b.getF32Type());
-    auto part = [&](int64_t which) -> Value {
-      return extractSlice(b, qkv5, {0, 0, which, 0, 0},
-                          {batch, len, 1, heads, headDim}, headType);
-    };
-    Value q = part(0), k = part(1), v = part(2);
-    if (std::optional<APFloat> theta = op.getRopeTheta()) {
-      auto [cosT, sinT] = ropeTables(b, len, headDim, theta->convertToDouble());
-      q = rope(b, q, cosT, sinT);
-      k = rope(b, k, cosT, sinT);
-    }
+    ArrayRef<int64_t> s = shapeOf(q);
+    const int64_t len = s[1], heads = s[2], headDim = s[3];
     auto mac = [](OpBuilder &nb, Location loc, ValueRange a) -> Value {
       return arith::AddFOp::create(nb, loc, a[2],
                                    arith::MulFOp::create(nb, loc, a[0], a[1]));
@@ -121,12 +106,12 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     // kT[b,h,d,j] = k[b,j,h,d], so the scores' j dimension reads contiguously.
     Value kT =
         linalg::TransposeOp::create(
-            b, k, emptyTensor(b, {batch, heads, headDim, len}, b.getF32Type()),
+            b, k, emptyTensor(b, {rows, heads, headDim, len}, b.getF32Type()),
             ArrayRef<int64_t>{0, 2, 3, 1})
             ->getResult(0);
     // scores[b,h,i,j] = sum_d q[b,i,h,d] kT[b,h,d,j]; loops (b,h,i,j,d).
     Value scores = generic(
-        b, {q, kT}, filled(b, {batch, heads, len, len}, b.getF32FloatAttr(0)),
+        b, {q, kT}, filled(b, {rows, heads, len, len}, b.getF32FloatAttr(0)),
         {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 1, 4, 3}),
          pick(ctx, 5, {0, 1, 2, 3})},
         {kPar, kPar, kPar, kPar, kRed}, mac);
@@ -163,12 +148,69 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                   return arith::DivFOp::create(nb, loc, a[1], a[0]);
                 });
     // ctx[b,i,h,d] = sum_j probs[b,h,i,j] v[b,j,h,d]; loops (b,i,h,d,j).
-    Value attn =
-        generic(b, {probs, v},
-                filled(b, {batch, len, heads, headDim}, b.getF32FloatAttr(0)),
+    return generic(b, {probs, v},
+                filled(b, {rows, len, heads, headDim}, b.getF32FloatAttr(0)),
                 {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 4, 2, 3}),
                  pick(ctx, 5, {0, 1, 2, 3})},
                 {kPar, kPar, kPar, kPar, kRed}, mac);
+  }
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ArrayRef<int64_t> s = shapeOf(adaptor.getHidden());
+    const int64_t batch = s[0], len = s[1], hidden = s[2];
+    const int64_t heads = op.getNumHeads(), headDim = hidden / heads;
+    Value qkv = linear(b, adaptor.getHidden(), adaptor.getQkvWeight());
+    auto split =
+        RankedTensorType::get({batch, len, 3, heads, headDim}, b.getF32Type());
+    Value qkv5 = tensor::ExpandShapeOp::create(
+        b, split, qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+    auto headType =
+        RankedTensorType::get({batch, len, heads, headDim}, b.getF32Type());
+    auto part = [&](int64_t which) -> Value {
+      return extractSlice(b, qkv5, {0, 0, which, 0, 0},
+                          {batch, len, 1, heads, headDim}, headType);
+    };
+    Value q = part(0), k = part(1), v = part(2);
+    if (std::optional<APFloat> theta = op.getRopeTheta()) {
+      auto [cosT, sinT] = ropeTables(b, len, headDim, theta->convertToDouble());
+      q = rope(b, q, cosT, sinT);
+      k = rope(b, k, cosT, sinT);
+    }
+    Value attn;
+    if (perSample && batch > 1) {
+      // One sample at a time, its context inserted into the batch's.
+      Value all = emptyTensor(b, {batch, len, heads, headDim}, b.getF32Type());
+      Value c0 = arith::ConstantIndexOp::create(b, 0);
+      Value c1 = arith::ConstantIndexOp::create(b, 1);
+      Value cb = arith::ConstantIndexOp::create(b, batch);
+      auto loop = scf::ForOp::create(b, c0, cb, c1, ValueRange{all});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      auto sample = RankedTensorType::get({1, len, heads, headDim},
+                                          b.getF32Type());
+      SmallVector<OpFoldResult> offsets = {i, b.getIndexAttr(0),
+                                           b.getIndexAttr(0),
+                                           b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(len),
+                                         b.getIndexAttr(heads),
+                                         b.getIndexAttr(headDim)};
+      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+      auto slice = [&](Value x) -> Value {
+        return tensor::ExtractSliceOp::create(b, sample, x, offsets, sizes,
+                                              strides);
+      };
+      Value one = scoresAndContext(b, slice(q), slice(k), slice(v), 1);
+      Value updated = tensor::InsertSliceOp::create(
+          b, one, loop.getRegionIterArg(0), offsets, sizes, strides);
+      scf::YieldOp::create(b, updated);
+      attn = loop.getResult(0);
+    } else {
+      attn = scoresAndContext(b, q, k, v, batch);
+    }
     Value merged = tensor::CollapseShapeOp::create(
         b, attn, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
     rewriter.replaceOp(op, linear(b, merged, adaptor.getOWeight()));
@@ -179,6 +221,6 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
 } // namespace
 
 void mlir::trm::lowering::populateAttentionPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<AttentionLowering>(patterns.getContext());
+    RewritePatternSet &patterns, bool perSample) {
+  patterns.add<AttentionLowering>(patterns.getContext(), perSample);
 }

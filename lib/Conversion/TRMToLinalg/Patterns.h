@@ -14,7 +14,8 @@
 
 namespace mlir::trm::lowering {
 void populateNetworkOpPatterns(RewritePatternSet &patterns);
-void populateAttentionPatterns(RewritePatternSet &patterns);
+/// `perSample`: the convert-trm-to-linalg option attention-per-sample.
+void populateAttentionPatterns(RewritePatternSet &patterns, bool perSample);
 void populateRecursionPatterns(RewritePatternSet &patterns);
 /// `compactHalted`, `subBatches`: the convert-trm-to-linalg options.
 void populateHaltingPatterns(RewritePatternSet &patterns, bool compactHalted,

@@ -57,7 +57,8 @@ struct ConvertTRMToLinalgPass
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
     RewritePatternSet patterns(&getContext());
-    populateTRMToLinalgConversionPatterns(patterns, compactHalted, subBatches);
+    populateTRMToLinalgConversionPatterns(patterns, compactHalted, subBatches,
+                                          attentionPerSample);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       return signalPassFailure();
@@ -74,9 +75,10 @@ struct ConvertTRMToLinalgPass
 } // namespace
 
 void mlir::trm::populateTRMToLinalgConversionPatterns(
-    RewritePatternSet &patterns, bool compactHalted, int64_t subBatches) {
+    RewritePatternSet &patterns, bool compactHalted, int64_t subBatches,
+    bool attentionPerSample) {
   lowering::populateNetworkOpPatterns(patterns);
-  lowering::populateAttentionPatterns(patterns);
+  lowering::populateAttentionPatterns(patterns, attentionPerSample);
   lowering::populateRecursionPatterns(patterns);
   lowering::populateHaltingPatterns(patterns, compactHalted, subBatches);
 }

@@ -1,4 +1,5 @@
 // RUN: trm-opt %s --split-input-file --convert-trm-to-linalg | FileCheck %s
+// RUN: trm-opt %s --split-input-file --convert-trm-to-linalg=attention-per-sample=true | FileCheck %s --check-prefix=PERSAMPLE
 
 // CHECK-LABEL: func.func @residual_norm_features
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]
@@ -70,6 +71,18 @@ func.func @swiglu_tokens(%h: tensor<2x3x8xf32>, %gu: tensor<512x3xf32>, %d: tens
 // CHECK: outs(%{{.*}} : tensor<2x3x2x4xf32>)
 // CHECK: tensor.collapse_shape {{.*}} into tensor<2x3x8xf32>
 // CHECK: linalg.matmul {{.*}} outs(%{{.*}} : tensor<6x8xf32>)
+// With attention-per-sample (the CPU pipeline's), the projections stay
+// batched and the scores, softmax and context run in a loop over the 2
+// samples, one [1, H, L, L] score block at a time.
+// PERSAMPLE-LABEL: func.func @attention_rope
+// PERSAMPLE: linalg.matmul {{.*}} outs(%{{.*}} : tensor<6x24xf32>)
+// PERSAMPLE: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ALL:.*]] = %{{.*}}) -> (tensor<2x3x2x4xf32>)
+// PERSAMPLE: tensor.extract_slice %{{.*}}[%[[I]], 0, 0, 0] [1, 3, 2, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<1x3x2x4xf32>
+// PERSAMPLE: outs(%{{.*}} : tensor<1x2x3x3xf32>)
+// PERSAMPLE: math.exp
+// PERSAMPLE: tensor.insert_slice %{{.*}} into %[[ALL]][%[[I]], 0, 0, 0] [1, 3, 2, 4] [1, 1, 1, 1] : tensor<1x3x2x4xf32> into tensor<2x3x2x4xf32>
+// PERSAMPLE: scf.yield
+// PERSAMPLE: linalg.matmul {{.*}} outs(%{{.*}} : tensor<6x8xf32>)
 func.func @attention_rope(%h: tensor<2x3x8xf32>, %qkv: tensor<24x8xf32>, %o: tensor<8x8xf32>) -> tensor<2x3x8xf32> {
   %a = trm.attention %h, %qkv, %o heads 2 rope(10000.0) : (tensor<2x3x8xf32>, tensor<24x8xf32>, tensor<8x8xf32>) -> tensor<2x3x8xf32>
   return %a : tensor<2x3x8xf32>

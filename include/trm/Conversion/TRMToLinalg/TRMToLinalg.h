@@ -11,10 +11,12 @@ inline constexpr llvm::StringLiteral kWeightTableAttrName = "trm.weight_table";
 
 /// Patterns lowering every trm op except trm.weight (see trm-bind-weights)
 /// to linalg/tensor/arith/math/scf on tensors.
-/// `compactHalted`, `subBatches`: see the convert-trm-to-linalg pass options.
+/// `compactHalted`, `subBatches`, `attentionPerSample`: see the
+/// convert-trm-to-linalg pass options.
 void populateTRMToLinalgConversionPatterns(RewritePatternSet &patterns,
                                            bool compactHalted = true,
-                                           int64_t subBatches = 2);
+                                           int64_t subBatches = 2,
+                                           bool attentionPerSample = false);
 } // namespace mlir::trm
 
 #endif
