@@ -322,6 +322,23 @@ mlir::trm::parseVulkanDeviceKind(llvm::StringRef name) {
   return std::nullopt;
 }
 
+llvm::Expected<std::optional<bool>>
+mlir::trm::parsePrecision(llvm::StringRef precision, bool vulkanF16Given) {
+  if (precision.empty())
+    return vulkanF16Given ? std::optional<bool>(true) : std::nullopt;
+  if (precision == "bf16")
+    return llvm::createStringError(
+        "--precision bf16: no bf16 code generation yet (f32 on every "
+        "device, or f16 with --device vulkan)");
+  if (precision != "f32" && precision != "f16")
+    return llvm::createStringError("--precision: unknown precision '" +
+                                   precision + "' (f32 or f16)");
+  if (precision == "f32" && vulkanF16Given)
+    return llvm::createStringError(
+        "--precision f32 and --vulkan-f16 contradict each other");
+  return std::optional<bool>(precision == "f16");
+}
+
 void mlir::trm::registerTRMPasses() {
   static bool registered = [] {
     registerAllPasses();

@@ -2,7 +2,7 @@
 //
 //   trm-compile MODEL.mlir [--device cpu|vulkan] [--target-triple T]
 //               [--target-cpu C] [--target-features F] [--halting P]
-//               [--vulkan-device-kind K] [--vulkan-f16] -o M.trmc
+//               [--vulkan-device-kind K] [--precision f32|f16] -o M.trmc
 //
 // Lowers a trm module and writes an ahead-of-time artifact
 // (trm/Compiler/ArtifactCompiler.h): for the CPU, machine code as a shared
@@ -58,8 +58,11 @@ static cl::opt<int> vulkanDevice(
     cl::desc("the local Vulkan device whose kind 'auto' takes (default 0)"),
     cl::init(0));
 static cl::opt<bool> vulkanF16(
-    "vulkan-f16", cl::cat(category),
-    cl::desc("Vulkan kernels compute in f16, sums in f32 (the device "
+    "vulkan-f16", cl::cat(category), cl::desc("the same as --precision f16"));
+static cl::opt<std::string> precision(
+    "precision", cl::cat(category),
+    cl::desc("f32 (default) | f16: Vulkan kernels multiply and compute "
+             "element-wise in f16, sums in f32 (--device vulkan; the device "
              "needs shaderFloat16)"));
 static cl::opt<std::string> targetTriple(
     "target-triple", cl::cat(category),
@@ -117,9 +120,15 @@ int main(int argc, char **argv) {
     if (flag->getNumOccurrences() && onVulkan)
       return fail("--" + flag->ArgStr + " is for --device cpu");
   for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
-           &vulkanDeviceKind, &vulkanDevice, &vulkanF16})
+           &vulkanDeviceKind, &vulkanDevice})
     if (flag->getNumOccurrences() && !onVulkan)
       return fail("--" + flag->ArgStr + " needs --device vulkan");
+  auto f16 = trm::parsePrecision(precision, vulkanF16);
+  if (!f16)
+    return fail(llvm::toString(f16.takeError()));
+  if (f16->value_or(false) && !onVulkan)
+    return fail("--precision f16 (--vulkan-f16) needs --device vulkan; the "
+                "CPU computes in f32");
   std::optional<trm::VulkanDeviceKind> requestedKind;
   if (vulkanDeviceKind != "auto") {
     requestedKind = trm::parseVulkanDeviceKind(vulkanDeviceKind);
@@ -170,7 +179,7 @@ int main(int argc, char **argv) {
   options.cpu.threads = threads;
   options.cpu.openmp = threads != 1;
   options.cpuTarget = {targetTriple, targetCpu, targetFeatures};
-  options.vulkan.f16 = vulkanF16;
+  options.vulkan.f16 = f16->value_or(false);
   if (onVulkan) {
     std::string note;
     options.vulkan.deviceKind =

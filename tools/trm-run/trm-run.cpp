@@ -83,8 +83,12 @@ static cl::opt<bool> vulkanValidation(
              "(also TRM_VULKAN_VALIDATION=1)"));
 static cl::opt<bool> vulkanF16(
     "vulkan-f16", cl::cat(vulkanCategory),
-    cl::desc("Vulkan kernels compute in f16 (products and element-wise math; "
-             "sums accumulate in f32); needs a device with shaderFloat16"));
+    cl::desc("the same as --precision f16"));
+static cl::opt<std::string> precision(
+    "precision", cl::cat(executionCategory),
+    cl::desc("f32 (default) | f16: Vulkan kernels multiply and compute "
+             "element-wise in f16, sums in f32 (needs --device vulkan and a "
+             "device with shaderFloat16)"));
 static cl::opt<std::string> vulkanDeviceKind(
     "vulkan-device-kind", cl::cat(vulkanCategory),
     cl::desc("shape the matmul kernels for a 'gpu' or for a 'cpu' Vulkan "
@@ -388,6 +392,8 @@ struct Model {
   trm::VulkanCodegenOptions codegen;
   /// --vulkan-device-kind when given (auto: from the device).
   std::optional<trm::VulkanDeviceKind> requestedKind;
+  /// --precision (or --vulkan-f16) when given: whether kernels use f16.
+  std::optional<bool> requestedF16;
   bool onVulkan() const { return device == "vulkan"; }
 };
 
@@ -404,10 +410,9 @@ llvm::Error checkArtifactFlags(Model &m, const std::string &policy,
   if (device.getNumOccurrences() && artifactDevice != device)
     return error(modelPath + ": artifact was compiled for " + artifactDevice +
                  ", not " + device);
-  if (vulkanF16.getNumOccurrences() && artifactCodegen.f16 != vulkanF16)
-    return error(modelPath + ": artifact was compiled " +
-                 (artifactCodegen.f16 ? "with" : "without") +
-                 " --vulkan-f16");
+  if (m.requestedF16 && *m.requestedF16 != artifactCodegen.f16)
+    return error(modelPath + ": artifact was compiled with --precision " +
+                 (artifactCodegen.f16 ? "f16" : "f32"));
   if (m.requestedKind && *m.requestedKind != artifactCodegen.deviceKind)
     return error(modelPath + ": artifact was compiled for a " +
                  trm::stringifyVulkanDeviceKind(artifactCodegen.deviceKind) +
@@ -438,6 +443,10 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
       return error("--vulkan-device-kind must be auto, gpu or cpu, not '" +
                    vulkanDeviceKind + "'");
   }
+  auto f16 = trm::parsePrecision(precision, vulkanF16);
+  if (!f16)
+    return f16.takeError();
+  m.requestedF16 = *f16;
   if (!m.source.nativeArtifact.empty()) {
     auto opened = trmrun::NativeArtifact::open(m.source.nativeArtifact, threads);
     if (!opened)
@@ -481,7 +490,7 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
       if (m.policy.empty())
         m.policy = "fixed";
       m.device = device;
-      m.codegen.f16 = vulkanF16;
+      m.codegen.f16 = m.requestedF16.value_or(false);
       m.codegen.deviceKind =
           m.requestedKind.value_or(trm::VulkanDeviceKind::GPU);
       m.sig.targetCpu = targetCpu;
@@ -495,7 +504,8 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
       m.onVulkan())
     return error("--target-cpu and --target-features are for --device cpu");
   if (m.codegen.f16 && !m.onVulkan())
-    return error("--vulkan-f16 needs --device vulkan");
+    return error("--precision f16 (--vulkan-f16) needs --device vulkan; the "
+                 "CPU computes in f32");
   if (m.requestedKind && !m.onVulkan())
     return error("--vulkan-device-kind needs --device vulkan");
   // Other device flags without their device would be ignored silently.

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
 
 namespace mlir::trm {
 /// The front half both pipelines share: weights bound to the packed buffer,
@@ -42,6 +45,14 @@ void buildTRMToLLVMPipeline(OpPassManager &pm,
 enum class VulkanDeviceKind { GPU, CPU };
 llvm::StringRef stringifyVulkanDeviceKind(VulkanDeviceKind kind);
 std::optional<VulkanDeviceKind> parseVulkanDeviceKind(llvm::StringRef name);
+
+/// The tools' --precision, with the older --vulkan-f16 (`vulkanF16Given`,
+/// which means f16): f32 (every device computes in f32) or f16 (Vulkan
+/// kernels multiply and compute element-wise in f16, sums in f32). Returns
+/// whether the Vulkan kernels use f16, nothing when neither flag is given;
+/// an error names the flag (bf16 code generation does not exist yet).
+llvm::Expected<std::optional<bool>> parsePrecision(llvm::StringRef precision,
+                                                   bool vulkanF16Given);
 
 /// What the Vulkan kernels are generated for.
 struct VulkanCodegenOptions {
