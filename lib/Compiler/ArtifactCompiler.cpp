@@ -20,6 +20,17 @@ std::string mlir::trm::modulePolicy(ModuleOp module) {
   return policy.empty() ? "fixed" : policy;
 }
 
+llvm::Error mlir::trm::setHaltingPolicy(ModuleOp module,
+                                        llvm::StringRef policy) {
+  PassManager pm(module->getContext());
+  TRMSetHaltingPolicyOptions options;
+  options.policy = policy.str();
+  pm.addPass(createTRMSetHaltingPolicy(options));
+  if (failed(pm.run(module)))
+    return llvm::createStringError("cannot set the halting policy");
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::string>
 mlir::trm::compileArtifact(ModuleOp module, const ModelSignature &sig,
                            const ArtifactOptions &options, PassManager &pm) {
@@ -28,12 +39,8 @@ mlir::trm::compileArtifact(ModuleOp module, const ModelSignature &sig,
                                    options.device + "' (cpu or vulkan)");
   const std::string policy =
       options.policy.empty() ? modulePolicy(module) : options.policy;
-  PassManager policyPm(module->getContext());
-  TRMSetHaltingPolicyOptions policyOptions;
-  policyOptions.policy = policy;
-  policyPm.addPass(createTRMSetHaltingPolicy(policyOptions));
-  if (failed(policyPm.run(module)))
-    return llvm::createStringError("cannot set the halting policy");
+  if (llvm::Error err = setHaltingPolicy(module, policy))
+    return std::move(err);
 
   if (options.device == "vulkan") {
     if (llvm::Error err = VulkanExecutable::lower(module, pm, options.vulkan))

@@ -339,6 +339,13 @@ mlir::trm::parsePrecision(llvm::StringRef precision, bool vulkanF16Given) {
   return std::optional<bool>(precision == "f16");
 }
 
+llvm::Error mlir::trm::checkPrecisionDevice(bool f16, bool onVulkan) {
+  if (f16 && !onVulkan)
+    return llvm::createStringError("--precision f16 (--vulkan-f16) needs "
+                                   "--device vulkan; the CPU computes in f32");
+  return llvm::Error::success();
+}
+
 void mlir::trm::registerTRMPasses() {
   static bool registered = [] {
     registerAllPasses();

@@ -126,9 +126,9 @@ int main(int argc, char **argv) {
   auto f16 = trm::parsePrecision(precision, vulkanF16);
   if (!f16)
     return fail(llvm::toString(f16.takeError()));
-  if (f16->value_or(false) && !onVulkan)
-    return fail("--precision f16 (--vulkan-f16) needs --device vulkan; the "
-                "CPU computes in f32");
+  if (llvm::Error err =
+          trm::checkPrecisionDevice(f16->value_or(false), onVulkan))
+    return fail(llvm::toString(std::move(err)));
   std::optional<trm::VulkanDeviceKind> requestedKind;
   if (vulkanDeviceKind != "auto") {
     requestedKind = trm::parseVulkanDeviceKind(vulkanDeviceKind);

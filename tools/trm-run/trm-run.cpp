@@ -23,7 +23,6 @@
 #include "trm/Compiler/ArtifactCompiler.h"
 #include "trm/Dialect/TRM/IR/TRMDialect.h"
 #include "trm/Dialect/TRM/IR/TRMOps.h"
-#include "trm/Dialect/TRM/Transforms/Passes.h"
 #include "trm/Import/AtomicFile.h"
 #include "trm/Pipelines/Pipelines.h"
 #include "trm/Runtime/ArrayIO.h"
@@ -481,14 +480,8 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
                                                artifactDevice, artifactCodegen))
         return std::move(err);
     } else {
-      m.policy = policy;
-      // The module's own policy: the one it was imported with.
-      if (m.policy.empty())
-        module->walk([&](trm::ActOp act) {
-          m.policy = trm::stringifyHaltingPolicy(act.getPolicy()).str();
-        });
-      if (m.policy.empty())
-        m.policy = "fixed";
+      // Else the module's own policy: the one it was imported with.
+      m.policy = policy.empty() ? trm::modulePolicy(module) : policy;
       m.device = device;
       m.codegen.f16 = m.requestedF16.value_or(false);
       m.codegen.deviceKind =
@@ -503,9 +496,8 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
   if ((targetCpu.getNumOccurrences() || targetFeatures.getNumOccurrences()) &&
       m.onVulkan())
     return error("--target-cpu and --target-features are for --device cpu");
-  if (m.codegen.f16 && !m.onVulkan())
-    return error("--precision f16 (--vulkan-f16) needs --device vulkan; the "
-                 "CPU computes in f32");
+  if (llvm::Error err = trm::checkPrecisionDevice(m.codegen.f16, m.onVulkan()))
+    return std::move(err);
   if (m.requestedKind && !m.onVulkan())
     return error("--vulkan-device-kind needs --device vulkan");
   // Other device flags without their device would be ignored silently.
@@ -519,17 +511,6 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
   return m;
 }
 
-/// Sets the module's halting policy to the run's.
-llvm::Error setHaltingPolicy(Model &m) {
-  PassManager policyPm(m.source.module->getContext());
-  trm::TRMSetHaltingPolicyOptions opts;
-  opts.policy = m.policy;
-  policyPm.addPass(trm::createTRMSetHaltingPolicy(opts));
-  if (failed(policyPm.run(*m.source.module)))
-    return error("cannot set the halting policy");
-  return llvm::Error::success();
-}
-
 /// The CPU pipeline's options from the command line.
 trm::CPUCodegenOptions cpuCodegenOptions() {
   trm::CPUCodegenOptions cpu;
@@ -539,7 +520,7 @@ trm::CPUCodegenOptions cpuCodegenOptions() {
 
 /// Sets the halting policy and lowers the module for its device, in place.
 llvm::Error lowerModel(Model &m, PassManager &pm) {
-  if (llvm::Error err = setHaltingPolicy(m))
+  if (llvm::Error err = trm::setHaltingPolicy(*m.source.module, m.policy))
     return err;
   if (m.onVulkan())
     return trm::VulkanExecutable::lower(*m.source.module, pm, m.codegen);
@@ -676,7 +657,7 @@ compileModel(Model &m, trm::VulkanRuntime *vulkan,
   if (!pm)
     return pm.takeError();
   if (!m.onVulkan() && !m.isArtifact && !compilationCache.empty()) {
-    if (llvm::Error err = setHaltingPolicy(m))
+    if (llvm::Error err = trm::setHaltingPolicy(*m.source.module, m.policy))
       return std::move(err);
     trmrun::CachedCompilation request;
     request.directory = compilationCache;

@@ -39,6 +39,9 @@ struct ArtifactOptions {
 /// fixed when it has none.
 std::string modulePolicy(ModuleOp module);
 
+/// Sets every trm.act op of `module` to halting `policy` (fixed or q_halt).
+llvm::Error setHaltingPolicy(ModuleOp module, llvm::StringRef policy);
+
 /// Lowers `module` (trm dialect, signature `sig`) in place for `options`
 /// and returns the artifact file's bytes. `pm` carries the pass-manager
 /// command-line options (IR printing, timing).

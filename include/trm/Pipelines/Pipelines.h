@@ -53,6 +53,8 @@ std::optional<VulkanDeviceKind> parseVulkanDeviceKind(llvm::StringRef name);
 /// an error names the flag (bf16 code generation does not exist yet).
 llvm::Expected<std::optional<bool>> parsePrecision(llvm::StringRef precision,
                                                    bool vulkanF16Given);
+/// The error for f16 kernels asked for another device than Vulkan.
+llvm::Error checkPrecisionDevice(bool f16, bool onVulkan);
 
 /// What the Vulkan kernels are generated for.
 struct VulkanCodegenOptions {

@@ -1,5 +1,6 @@
 //===- CPUPackWeights.cpp - loop-invariant matmul operands as panels ------===//
 #include "trm/Codegen/CPU/Passes.h"
+#include "trm/Codegen/Common/Utils.h"
 #include "trm/Support/PassCounter.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -16,12 +17,14 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` is C[m, n] += A[m, k] * B[k, n] on static tensors, one
-/// dimension each, in exactly those indexing maps.
+/// Whether `op` is C[m, n] += A[m, k] * B[k, n] on static tensors of one
+/// element type, one dimension each, in exactly those indexing maps.
 bool isPlainMatmul(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op->getNumResults() != 1 ||
-      op.hasDynamicShape() || !linalg::isaContractionOpInterface(op))
+      op.hasDynamicShape() || !linalg::isaContractionOpInterface(op) ||
+      // The rewrite is a linalg.contract.
+      !trm::hasOneElementType(op))
     return false;
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
@@ -34,12 +37,6 @@ bool isPlainMatmul(linalg::LinalgOp op) {
                           {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)},
                           ctx);
   };
-  // linalg.contract multiplies and adds in the result's type, which is the
-  // matmul's body only when every operand has that type.
-  Type elt = getElementTypeOrSelf(op->getResult(0).getType());
-  for (Value operand : op->getOperands())
-    if (getElementTypeOrSelf(operand.getType()) != elt)
-      return false;
   const unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   return maps[0] == map(m, k) && maps[1] == map(k, n) && maps[2] == map(m, n);

@@ -25,10 +25,8 @@ linalg::LinalgOp asNamedContraction(RewriterBase &rewriter,
   if (!generic || !linalg::isaContractionOpInterface(op) ||
       generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1)
     return op;
-  Type elt = getElementTypeOrSelf(generic->getResult(0).getType());
-  for (Value operand : generic->getOperands())
-    if (getElementTypeOrSelf(operand.getType()) != elt)
-      return op;
+  if (!trm::hasOneElementType(op))
+    return op;
   // Exactly yield(acc + in0 * in1), in either operand order, no fast-math
   // flags (linalg.contract has none).
   Block &body = generic.getRegion().front();

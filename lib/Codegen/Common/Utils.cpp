@@ -16,6 +16,13 @@ bool mlir::trm::hasBoolOperands(linalg::LinalgOp op) {
          llvm::any_of(op->getResultTypes(), isBool);
 }
 
+bool mlir::trm::hasOneElementType(linalg::LinalgOp op) {
+  Type elt = getElementTypeOrSelf(op->getResult(0).getType());
+  auto same = [&](Type t) { return getElementTypeOrSelf(t) == elt; };
+  return llvm::all_of(op->getOperandTypes(), same) &&
+         llvm::all_of(op->getResultTypes(), same);
+}
+
 mlir::Value mlir::trm::viewRoot(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();

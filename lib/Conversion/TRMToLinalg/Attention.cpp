@@ -21,7 +21,6 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
       : OpConversionPattern(ctx), perSample(perSample) {}
   bool perSample;
 
-
   /// cos and sin tables [L, hd/2] of angle = p * theta^(-2i/hd), computed in
   /// f32 like the reference's cached tables. They depend on nothing inside
   /// the recursion, so loop-invariant code motion computes them once.
@@ -148,11 +147,12 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                   return arith::DivFOp::create(nb, loc, a[1], a[0]);
                 });
     // ctx[b,i,h,d] = sum_j probs[b,h,i,j] v[b,j,h,d]; loops (b,i,h,d,j).
-    return generic(b, {probs, v},
-                filled(b, {rows, len, heads, headDim}, b.getF32FloatAttr(0)),
-                {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 4, 2, 3}),
-                 pick(ctx, 5, {0, 1, 2, 3})},
-                {kPar, kPar, kPar, kPar, kRed}, mac);
+    return generic(
+        b, {probs, v},
+        filled(b, {rows, len, heads, headDim}, b.getF32FloatAttr(0)),
+        {pick(ctx, 5, {0, 2, 1, 4}), pick(ctx, 5, {0, 4, 2, 3}),
+         pick(ctx, 5, {0, 1, 2, 3})},
+        {kPar, kPar, kPar, kPar, kRed}, mac);
   }
 
   LogicalResult

@@ -14,6 +14,11 @@ bool hasGather(linalg::LinalgOp op);
 /// byte each, so mixing the two corrupts the data.
 bool hasBoolOperands(linalg::LinalgOp op);
 
+/// True when every operand and result has the same element type: then a
+/// linalg.contract, which multiplies and adds in the result's type, computes
+/// what a plain multiply-add contraction body does.
+bool hasOneElementType(linalg::LinalgOp op);
+
 /// The buffer a chain of views (subviews, reshapes, casts) of `v` starts
 /// from: `v` itself if it is no view.
 Value viewRoot(Value v);
