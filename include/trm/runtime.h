@@ -53,6 +53,8 @@ typedef struct trm_model_info {
   const char *target_cpu;
   const char *target_features;
   const char *compiler;     /* the trm-compile that made it */
+  const char *precision;    /* "f32", or "bf16": the weights' matmuls
+                               multiply in bf16 and sum in f32 */
 } trm_model_info;
 
 /* Where trm_model_run writes the results of `count` samples, row-major; any

@@ -57,7 +57,28 @@ mlir::trm::compileArtifact(ModuleOp module, const ModelSignature &sig,
   ModelSignature lowered = sig;
   if (llvm::Error err = lowered.readWeightTable(module))
     return std::move(err);
-  return buildCpuArtifact(module, lowered, policy, options.cpuTarget);
+  return buildCpuArtifact(module, lowered, policy,
+                          options.cpu.bf16 ? "bf16" : "f32", options.cpuTarget);
+}
+
+llvm::Error mlir::trm::setCpuPrecision(CPUCodegenOptions &cpu, Precision precision,
+                                       const CpuTarget &target,
+                                       std::string &note) {
+  cpu.bf16 = precision == Precision::BF16;
+  cpu.bf16DotProduct = false;
+  if (!cpu.bf16)
+    return llvm::Error::success();
+  auto dot = targetHasBF16DotProduct(target);
+  if (!dot)
+    return dot.takeError();
+  cpu.bf16DotProduct = *dot;
+  if (!*dot) {
+    const CpuTarget resolved = resolveCpuTarget(target);
+    note = "--precision bf16: CPU '" + resolved.cpu + "' (" + resolved.triple +
+           ") has no AVX512-BF16; the bf16 operands are multiplied as f32 "
+           "(the same results, no faster than f32)";
+  }
+  return llvm::Error::success();
 }
 
 VulkanDeviceKind mlir::trm::localVulkanDeviceKind(int deviceIndex,

@@ -81,6 +81,15 @@ createTargetMachine(const CpuTarget &target) {
   return std::move(tm);
 }
 
+llvm::Expected<bool>
+mlir::trm::targetHasBF16DotProduct(const CpuTarget &target) {
+  auto tm = createTargetMachine(target);
+  if (!tm)
+    return tm.takeError();
+  return (*tm)->getTargetTriple().isX86() &&
+         (*tm)->getMCSubtargetInfo()->checkFeatures("+avx512bf16");
+}
+
 /// The linker: $TRM_LLD, else ld.lld-22 or ld.lld on PATH.
 static llvm::Expected<std::string> findLinker() {
   if (const char *env = std::getenv("TRM_LLD"); env && *env)
@@ -151,6 +160,7 @@ enabledFeatures(const llvm::TargetMachine &tm) {
 
 static std::string metadataJson(const ModelSignature &sig,
                                 llvm::StringRef policy,
+                                llvm::StringRef precision,
                                 const llvm::TargetMachine &tm,
                                 const CpuTarget &target, bool openmp) {
   std::string text;
@@ -162,6 +172,7 @@ static std::string metadataJson(const ModelSignature &sig,
     j.attribute("device", "cpu");
     j.attribute("entry", sig.entry);
     j.attribute("policy", policy);
+    j.attribute("precision", precision);
     j.attribute("batch", sig.batch);
     j.attribute("seq_len", sig.seqLen);
     j.attribute("vocab_size", sig.vocab);
@@ -196,7 +207,8 @@ static std::string metadataJson(const ModelSignature &sig,
 
 llvm::Expected<std::string>
 mlir::trm::buildCpuArtifact(ModuleOp lowered, const ModelSignature &sig,
-                            llvm::StringRef policy, const CpuTarget &target) {
+                            llvm::StringRef policy, llvm::StringRef precision,
+                            const CpuTarget &target) {
   auto tm = createTargetMachine(target);
   if (!tm)
     return tm.takeError();
@@ -232,5 +244,5 @@ mlir::trm::buildCpuArtifact(ModuleOp lowered, const ModelSignature &sig,
   if (!library)
     return library.takeError();
   return ::trm::rt::makeContainer(
-      *library, metadataJson(sig, policy, **tm, target, openmp));
+      *library, metadataJson(sig, policy, precision, **tm, target, openmp));
 }

@@ -129,6 +129,7 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   tile.threads = options.threads;
   TRMCPUPackWeightsOptions pack;
   pack.nTile = tile.nTile;
+  pack.bf16 = options.bf16;
   pm.addNestedPass<func::FuncOp>(createTRMCPUPackWeights(pack));
   addCanonicalizeAndCSE(pm);
   pm.addNestedPass<func::FuncOp>(createTRMCPUTile(tile));
@@ -144,7 +145,9 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   TRMMemRefCopyToLinalgOptions stridedCopies;
   stridedCopies.stridedOnly = true;
   func.addPass(createTRMMemRefCopyToLinalg(stridedCopies));
-  func.addPass(createTRMCPULowerVectors());
+  TRMCPULowerVectorsOptions lowerVectors;
+  lowerVectors.bf16DotProduct = options.bf16 && options.bf16DotProduct;
+  func.addPass(createTRMCPULowerVectors(lowerVectors));
   func.addPass(createTRMCPUApproximateMath());
   pm.addPass(createCanonicalizerPass());
   // Thread-level scf.forall -> OpenMP parallel loops. (canonicalize inlines
@@ -168,6 +171,7 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
+  vectorToLLVM.x86Vector = lowerVectors.bf16DotProduct;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -296,9 +300,10 @@ void mlir::trm::buildTRMToVulkanPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-std::string mlir::trm::getTRMToLLVMPipelineText() {
+std::string
+mlir::trm::getTRMToLLVMPipelineText(const CPUCodegenOptions &options) {
   OpPassManager pm(ModuleOp::getOperationName());
-  buildTRMToLLVMPipeline(pm);
+  buildTRMToLLVMPipeline(pm, options);
   return printPipeline(pm);
 }
 
@@ -322,27 +327,46 @@ mlir::trm::parseVulkanDeviceKind(llvm::StringRef name) {
   return std::nullopt;
 }
 
-llvm::Expected<std::optional<bool>>
-mlir::trm::parsePrecision(llvm::StringRef precision, bool vulkanF16Given) {
-  if (precision.empty())
-    return vulkanF16Given ? std::optional<bool>(true) : std::nullopt;
-  if (precision == "bf16")
-    return llvm::createStringError(
-        "--precision bf16: no bf16 code generation yet (f32 on every "
-        "device, or f16 with --device vulkan)");
-  if (precision != "f32" && precision != "f16")
-    return llvm::createStringError("--precision: unknown precision '" +
-                                   precision + "' (f32 or f16)");
-  if (precision == "f32" && vulkanF16Given)
-    return llvm::createStringError(
-        "--precision f32 and --vulkan-f16 contradict each other");
-  return std::optional<bool>(precision == "f16");
+llvm::StringRef mlir::trm::stringifyPrecision(Precision precision) {
+  switch (precision) {
+  case Precision::F32:
+    return "f32";
+  case Precision::BF16:
+    return "bf16";
+  case Precision::F16:
+    return "f16";
+  }
+  llvm_unreachable("a precision");
 }
 
-llvm::Error mlir::trm::checkPrecisionDevice(bool f16, bool onVulkan) {
-  if (f16 && !onVulkan)
-    return llvm::createStringError("--precision f16 (--vulkan-f16) needs "
-                                   "--device vulkan; the CPU computes in f32");
+llvm::Expected<std::optional<mlir::trm::Precision>>
+mlir::trm::parsePrecision(llvm::StringRef precision, bool vulkanF16Given) {
+  if (precision.empty())
+    return vulkanF16Given ? std::optional<Precision>(Precision::F16)
+                          : std::nullopt;
+  std::optional<Precision> parsed;
+  for (Precision p : {Precision::F32, Precision::BF16, Precision::F16})
+    if (precision == stringifyPrecision(p))
+      parsed = p;
+  if (!parsed)
+    return llvm::createStringError("--precision: unknown precision '" +
+                                   precision + "' (f32, bf16 or f16)");
+  if (*parsed != Precision::F16 && vulkanF16Given)
+    return llvm::createStringError("--precision " + precision +
+                                   " and --vulkan-f16 contradict each other");
+  return parsed;
+}
+
+llvm::Error mlir::trm::checkPrecisionDevice(Precision precision,
+                                            bool onVulkan) {
+  if (precision == Precision::F16 && !onVulkan)
+    return llvm::createStringError(
+        "--precision f16 (--vulkan-f16) needs --device vulkan; the CPU "
+        "computes in f32 or bf16");
+  if (precision == Precision::BF16 && onVulkan)
+    return llvm::createStringError(
+        "--precision bf16 needs --device cpu; Vulkan kernels compute in f32 "
+        "or f16");
   return llvm::Error::success();
 }
 
@@ -361,6 +385,18 @@ void mlir::trm::registerTRMPasses() {
 }
 
 namespace {
+struct TRMToLLVMPipelineOptions
+    : PassPipelineOptions<TRMToLLVMPipelineOptions> {
+  Option<bool> bf16{*this, "bf16",
+                    llvm::cl::desc("the weights' matmuls multiply in bf16 "
+                                   "and sum in f32 (--precision bf16)"),
+                    llvm::cl::init(false)};
+  Option<bool> bf16DotProduct{
+      *this, "bf16-dot-product",
+      llvm::cl::desc("bf16 products as AVX512-BF16 dot products"),
+      llvm::cl::init(false)};
+};
+
 struct TRMToVulkanPipelineOptions
     : PassPipelineOptions<TRMToVulkanPipelineOptions> {
   Option<VulkanDeviceKind> deviceKind{
@@ -395,9 +431,14 @@ void mlir::trm::registerTRMPipelines() {
       "Lower a trm module to SPIR-V kernels (in gpu.binary ops) and an LLVM "
       "dialect host program (what trm-run --device vulkan runs)",
       /*f16=*/false);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TRMToLLVMPipelineOptions>(
       "trm-to-llvm-pipeline",
       "Lower a trm module to the LLVM dialect for CPU execution (what "
       "trm-run --device cpu runs)",
-      [](OpPassManager &pm) { trm::buildTRMToLLVMPipeline(pm); });
+      [](OpPassManager &pm, const TRMToLLVMPipelineOptions &opts) {
+        trm::CPUCodegenOptions cpu;
+        cpu.bf16 = opts.bf16;
+        cpu.bf16DotProduct = opts.bf16DotProduct;
+        trm::buildTRMToLLVMPipeline(pm, cpu);
+      });
 }

@@ -79,6 +79,10 @@ void Model::parseMetadata(const std::string &text, const std::string &path) {
          "' device; this runtime runs cpu artifacts");
   entryName = string("entry");
   halting = string("policy");
+  // Artifacts from before bf16 existed name no precision: f32.
+  precision = meta.contains("precision") ? string("precision") : "f32";
+  if (precision != "f32" && precision != "bf16")
+    fail("'precision' must be f32 or bf16, not '" + precision + "'");
   triple = string("target_triple");
   cpu = string("target_cpu");
   features = string("target_features");
@@ -137,6 +141,7 @@ void Model::parseMetadata(const std::string &text, const std::string &path) {
     slots.push_back(std::move(s));
   }
   modelInfo.halting = halting.c_str();
+  modelInfo.precision = precision.c_str();
   modelInfo.target_triple = triple.c_str();
   modelInfo.target_cpu = cpu.c_str();
   modelInfo.target_features = features.c_str();

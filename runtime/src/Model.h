@@ -56,7 +56,8 @@ private:
     int64_t elements() const;
   };
   trm_model_info modelInfo{};
-  std::string path, entryName, halting, triple, cpu, features, compiler;
+  std::string path, entryName, halting, precision, triple, cpu, features,
+      compiler;
   bool usesOpenMP = false;
   std::vector<std::string> requiredFeatures;
   std::vector<Slot> slots;

@@ -2,7 +2,8 @@
 //
 //   trm-compile MODEL.mlir [--device cpu|vulkan] [--target-triple T]
 //               [--target-cpu C] [--target-features F] [--halting P]
-//               [--vulkan-device-kind K] [--precision f32|f16] -o M.trmc
+//               [--vulkan-device-kind K] [--precision f32|bf16|f16]
+//               -o M.trmc
 //
 // Lowers a trm module and writes an ahead-of-time artifact
 // (trm/Compiler/ArtifactCompiler.h): for the CPU, machine code as a shared
@@ -61,7 +62,9 @@ static cl::opt<bool> vulkanF16(
     "vulkan-f16", cl::cat(category), cl::desc("the same as --precision f16"));
 static cl::opt<std::string> precision(
     "precision", cl::cat(category),
-    cl::desc("f32 (default) | f16: Vulkan kernels multiply and compute "
+    cl::desc("f32 (default) | bf16: the weights' matmuls multiply in bf16 "
+             "and sum in f32 (--device cpu; AVX512-BF16 where the target "
+             "has it) | f16: Vulkan kernels multiply and compute "
              "element-wise in f16, sums in f32 (--device vulkan; the device "
              "needs shaderFloat16)"));
 static cl::opt<std::string> targetTriple(
@@ -123,11 +126,12 @@ int main(int argc, char **argv) {
            &vulkanDeviceKind, &vulkanDevice})
     if (flag->getNumOccurrences() && !onVulkan)
       return fail("--" + flag->ArgStr + " needs --device vulkan");
-  auto f16 = trm::parsePrecision(precision, vulkanF16);
-  if (!f16)
-    return fail(llvm::toString(f16.takeError()));
-  if (llvm::Error err =
-          trm::checkPrecisionDevice(f16->value_or(false), onVulkan))
+  auto requestedPrecision = trm::parsePrecision(precision, vulkanF16);
+  if (!requestedPrecision)
+    return fail(llvm::toString(requestedPrecision.takeError()));
+  const trm::Precision arithmetic =
+      requestedPrecision->value_or(trm::Precision::F32);
+  if (llvm::Error err = trm::checkPrecisionDevice(arithmetic, onVulkan))
     return fail(llvm::toString(std::move(err)));
   std::optional<trm::VulkanDeviceKind> requestedKind;
   if (vulkanDeviceKind != "auto") {
@@ -179,8 +183,15 @@ int main(int argc, char **argv) {
   options.cpu.threads = threads;
   options.cpu.openmp = threads != 1;
   options.cpuTarget = {targetTriple, targetCpu, targetFeatures};
-  options.vulkan.f16 = f16->value_or(false);
-  if (onVulkan) {
+  options.vulkan.f16 = arithmetic == trm::Precision::F16;
+  if (!onVulkan) {
+    std::string note;
+    if (llvm::Error err = trm::setCpuPrecision(options.cpu, arithmetic,
+                                               options.cpuTarget, note))
+      return fail(llvm::toString(std::move(err)));
+    if (!note.empty())
+      llvm::errs() << "trm-compile: note: " << note << "\n";
+  } else {
     std::string note;
     options.vulkan.deviceKind =
         requestedKind ? *requestedKind

@@ -96,7 +96,9 @@ trmrun::compileThroughCache(ModuleOp module, trm::ModelSignature &sig,
   if (llvm::Error err = sig.readWeightTable(module))
     return std::move(err);
   auto artifact =
-      trm::buildCpuArtifact(module, sig, request.policy, request.target);
+      trm::buildCpuArtifact(module, sig, request.policy,
+                            request.codegen.bf16 ? "bf16" : "f32",
+                            request.target);
   if (!artifact)
     return artifact.takeError();
   note = rejected.empty() ? "compiled" : "stale cache entry replaced (" +

@@ -139,6 +139,7 @@ NativeArtifact::open(const std::string &path, int64_t threads) {
   sig.targetCpu = info.target_cpu;
   sig.targetFeatures = info.target_features;
   artifact->haltingPolicy = info.halting;
+  artifact->arithmetic = info.precision;
   artifact->compilerVersion = info.compiler;
   artifact->triple = info.target_triple;
   return artifact;

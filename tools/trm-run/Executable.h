@@ -61,6 +61,8 @@ public:
   /// it), its halting policy and the compiler that made it.
   const mlir::trm::ModelSignature &signature() const { return sig; }
   const std::string &policy() const { return haltingPolicy; }
+  /// f32 or bf16.
+  const std::string &precision() const { return arithmetic; }
   const std::string &compiler() const { return compilerVersion; }
   const std::string &targetTriple() const { return triple; }
 
@@ -72,7 +74,7 @@ private:
   explicit NativeArtifact(trm_model *model);
   trm_model *model;
   mlir::trm::ModelSignature sig;
-  std::string haltingPolicy, compilerVersion, triple;
+  std::string haltingPolicy, arithmetic, compilerVersion, triple;
   /// A streamed puzzle embedding is read from the file at every batch.
   mlir::trm::WeightFile weights;
 };

@@ -85,9 +85,11 @@ static cl::opt<bool> vulkanF16(
     cl::desc("the same as --precision f16"));
 static cl::opt<std::string> precision(
     "precision", cl::cat(executionCategory),
-    cl::desc("f32 (default) | f16: Vulkan kernels multiply and compute "
-             "element-wise in f16, sums in f32 (needs --device vulkan and a "
-             "device with shaderFloat16)"));
+    cl::desc("f32 (default) | bf16: the weights' matmuls multiply in bf16 "
+             "and sum in f32 (--device cpu; AVX512-BF16 where the CPU has "
+             "it) | f16: Vulkan kernels multiply and compute element-wise in "
+             "f16, sums in f32 (needs --device vulkan and a device with "
+             "shaderFloat16)"));
 static cl::opt<std::string> vulkanDeviceKind(
     "vulkan-device-kind", cl::cat(vulkanCategory),
     cl::desc("shape the matmul kernels for a 'gpu' or for a 'cpu' Vulkan "
@@ -391,8 +393,12 @@ struct Model {
   trm::VulkanCodegenOptions codegen;
   /// --vulkan-device-kind when given (auto: from the device).
   std::optional<trm::VulkanDeviceKind> requestedKind;
-  /// --precision (or --vulkan-f16) when given: whether kernels use f16.
-  std::optional<bool> requestedF16;
+  /// --precision (or --vulkan-f16) when given.
+  std::optional<trm::Precision> requestedPrecision;
+  /// What the model computes in: the artifact's, else the flag's.
+  trm::Precision precision = trm::Precision::F32;
+  /// The CPU pipeline's precision options (a module run on the CPU).
+  trm::CPUCodegenOptions cpu;
   bool onVulkan() const { return device == "vulkan"; }
 };
 
@@ -401,7 +407,8 @@ struct Model {
 llvm::Error checkArtifactFlags(Model &m, const std::string &policy,
                                const std::string &artifactPolicy,
                                const std::string &artifactDevice,
-                               const trm::VulkanCodegenOptions &artifactCodegen) {
+                               const trm::VulkanCodegenOptions &artifactCodegen,
+                               trm::Precision artifactPrecision) {
   if (!policy.empty() && artifactPolicy != policy)
     return error(modelPath + ": artifact was compiled with halting " +
                  artifactPolicy + ", not " + policy +
@@ -409,9 +416,9 @@ llvm::Error checkArtifactFlags(Model &m, const std::string &policy,
   if (device.getNumOccurrences() && artifactDevice != device)
     return error(modelPath + ": artifact was compiled for " + artifactDevice +
                  ", not " + device);
-  if (m.requestedF16 && *m.requestedF16 != artifactCodegen.f16)
+  if (m.requestedPrecision && *m.requestedPrecision != artifactPrecision)
     return error(modelPath + ": artifact was compiled with --precision " +
-                 (artifactCodegen.f16 ? "f16" : "f32"));
+                 trm::stringifyPrecision(artifactPrecision));
   if (m.requestedKind && *m.requestedKind != artifactCodegen.deviceKind)
     return error(modelPath + ": artifact was compiled for a " +
                  trm::stringifyVulkanDeviceKind(artifactCodegen.deviceKind) +
@@ -419,6 +426,7 @@ llvm::Error checkArtifactFlags(Model &m, const std::string &policy,
   m.policy = artifactPolicy;
   m.device = artifactDevice;
   m.codegen = artifactCodegen;
+  m.precision = artifactPrecision;
   // The machine code's target was fixed when the artifact was made.
   for (auto [flag, recorded] :
        {std::pair{&targetCpu, m.sig.targetCpu},
@@ -442,10 +450,10 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
       return error("--vulkan-device-kind must be auto, gpu or cpu, not '" +
                    vulkanDeviceKind + "'");
   }
-  auto f16 = trm::parsePrecision(precision, vulkanF16);
-  if (!f16)
-    return f16.takeError();
-  m.requestedF16 = *f16;
+  auto requested = trm::parsePrecision(precision, vulkanF16);
+  if (!requested)
+    return requested.takeError();
+  m.requestedPrecision = *requested;
   if (!m.source.nativeArtifact.empty()) {
     auto opened = trmrun::NativeArtifact::open(m.source.nativeArtifact, threads);
     if (!opened)
@@ -454,7 +462,10 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
     m.isArtifact = true;
     m.sig = m.native->signature();
     if (llvm::Error err =
-            checkArtifactFlags(m, policy, m.native->policy(), "cpu", {}))
+            checkArtifactFlags(m, policy, m.native->policy(), "cpu", {},
+                               m.native->precision() == "bf16"
+                                   ? trm::Precision::BF16
+                                   : trm::Precision::F32))
       return std::move(err);
   } else {
     ModuleOp module = *m.source.module;
@@ -476,14 +487,16 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
                  : error(modelPath + ": " + llvm::toString(sig.takeError()));
     m.sig = std::move(*sig);
     if (m.isArtifact) {
-      if (llvm::Error err = checkArtifactFlags(m, policy, artifactPolicy,
-                                               artifactDevice, artifactCodegen))
+      if (llvm::Error err = checkArtifactFlags(
+              m, policy, artifactPolicy, artifactDevice, artifactCodegen,
+              artifactCodegen.f16 ? trm::Precision::F16 : trm::Precision::F32))
         return std::move(err);
     } else {
       // Else the module's own policy: the one it was imported with.
       m.policy = policy.empty() ? trm::modulePolicy(module) : policy;
       m.device = device;
-      m.codegen.f16 = m.requestedF16.value_or(false);
+      m.precision = m.requestedPrecision.value_or(trm::Precision::F32);
+      m.codegen.f16 = m.precision == trm::Precision::F16;
       m.codegen.deviceKind =
           m.requestedKind.value_or(trm::VulkanDeviceKind::GPU);
       m.sig.targetCpu = targetCpu;
@@ -496,8 +509,19 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
   if ((targetCpu.getNumOccurrences() || targetFeatures.getNumOccurrences()) &&
       m.onVulkan())
     return error("--target-cpu and --target-features are for --device cpu");
-  if (llvm::Error err = trm::checkPrecisionDevice(m.codegen.f16, m.onVulkan()))
+  if (llvm::Error err = trm::checkPrecisionDevice(m.precision, m.onVulkan()))
     return std::move(err);
+  if (!m.isArtifact && !m.onVulkan()) {
+    std::string note;
+    if (llvm::Error err = trm::setCpuPrecision(
+            m.cpu, m.precision,
+            {compileOnly ? targetTriple.getValue() : std::string(), targetCpu,
+             targetFeatures},
+            note))
+      return std::move(err);
+    if (!note.empty())
+      log() << "trm-run: note: " << note << "\n";
+  }
   if (m.requestedKind && !m.onVulkan())
     return error("--vulkan-device-kind needs --device vulkan");
   // Other device flags without their device would be ignored silently.
@@ -512,8 +536,8 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
 }
 
 /// The CPU pipeline's options from the command line.
-trm::CPUCodegenOptions cpuCodegenOptions() {
-  trm::CPUCodegenOptions cpu;
+trm::CPUCodegenOptions cpuCodegenOptions(const Model &m) {
+  trm::CPUCodegenOptions cpu = m.cpu;
   cpu.threads = threads;
   return cpu;
 }
@@ -524,7 +548,7 @@ llvm::Error lowerModel(Model &m, PassManager &pm) {
     return err;
   if (m.onVulkan())
     return trm::VulkanExecutable::lower(*m.source.module, pm, m.codegen);
-  return trm::CpuExecutable::lower(*m.source.module, pm, cpuCodegenOptions());
+  return trm::CpuExecutable::lower(*m.source.module, pm, cpuCodegenOptions(m));
 }
 
 /// Whether the command line asks to watch the pipeline (IR printing,
@@ -562,7 +586,7 @@ int compileArtifact(Model &m, Clock::time_point t0) {
   trm::ArtifactOptions options;
   options.device = m.device;
   options.policy = m.policy;
-  options.cpu = cpuCodegenOptions();
+  options.cpu = cpuCodegenOptions(m);
   // One thread: sequential code that needs no OpenMP runtime, as
   // trm-compile makes it.
   options.cpu.openmp = threads != 1;
@@ -662,7 +686,7 @@ compileModel(Model &m, trm::VulkanRuntime *vulkan,
     trmrun::CachedCompilation request;
     request.directory = compilationCache;
     request.policy = m.policy;
-    request.codegen = cpuCodegenOptions();
+    request.codegen = cpuCodegenOptions(m);
     request.target = {"", m.sig.targetCpu, m.sig.targetFeatures};
     request.threads = threads;
     request.skipLookup = pipelineObserved();
@@ -711,7 +735,7 @@ std::string modelFingerprint(const Model &m, llvm::StringRef weightsName) {
     if (auto file = llvm::MemoryBuffer::getFile(modelPath))
       model = llvm::utohexstr(llvm::xxh3_64bits((*file)->getBuffer()));
   return llvm::formatv("{0}|{1}|{2}|{3}|{4}", model, fileIdentity(weightsName),
-                       m.policy, m.device, m.codegen.f16 ? "f16" : "f32")
+                       m.policy, m.device, trm::stringifyPrecision(m.precision))
       .str();
 }
 
@@ -962,6 +986,8 @@ int main(int argc, char **argv) {
   stats.policy = model->policy;
   if (model->codegen.f16)
     stats.policy += ", kernel arithmetic f16 (sums f32)";
+  if (model->precision == trm::Precision::BF16)
+    stats.policy += ", weight matmuls bf16 (sums f32)";
   if (!model->source.nativeArtifact.empty()) {
     stats.codePhase = "loading the machine code";
     stats.codeFrom = "artifact";

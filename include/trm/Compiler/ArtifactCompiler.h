@@ -50,6 +50,12 @@ llvm::Expected<std::string> compileArtifact(ModuleOp module,
                                             const ArtifactOptions &options,
                                             PassManager &pm);
 
+/// Sets `cpu` for `precision` (f32 or bf16) on `target`: bf16 products as
+/// AVX512-BF16 dot products where the target has them, else as f32 products
+/// of the rounded operands, which `note` then says.
+llvm::Error setCpuPrecision(CPUCodegenOptions &cpu, Precision precision,
+                            const CpuTarget &target, std::string &note);
+
 /// The kind of Vulkan device `deviceIndex` of this machine is, which the
 /// kernels are shaped for when none is asked: cpu for a CPU driver such as
 /// lavapipe, gpu otherwise. Without a Vulkan loader or such a device (an

@@ -33,13 +33,19 @@ struct CpuTarget {
 /// uses, and what a compilation cache keys on.
 CpuTarget resolveCpuTarget(const CpuTarget &target);
 
+/// Whether code for `target` may use AVX512-BF16's dot products (an x86-64
+/// target whose CPU and features include avx512bf16).
+llvm::Expected<bool> targetHasBF16DotProduct(const CpuTarget &target);
+
 /// The artifact file for `lowered` (the trm-to-llvm pipeline's output) with
-/// signature `sig` (weight table read) and halting `policy`; the metadata
-/// records whether the code calls the OpenMP runtime. Needs ld.lld
-/// (TRM_LLD, else ld.lld-22 or ld.lld on PATH).
+/// signature `sig` (weight table read), halting `policy` and `precision`
+/// (f32 or bf16, recorded); the metadata records whether the code calls the
+/// OpenMP runtime. Needs ld.lld (TRM_LLD, else ld.lld-22 or ld.lld on
+/// PATH).
 llvm::Expected<std::string> buildCpuArtifact(ModuleOp lowered,
                                              const ModelSignature &sig,
                                              llvm::StringRef policy,
+                                             llvm::StringRef precision,
                                              const CpuTarget &target);
 
 } // namespace mlir::trm

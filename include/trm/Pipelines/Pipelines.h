@@ -30,6 +30,13 @@ struct CPUCodegenOptions {
   /// Parallel loops on the LLVM OpenMP runtime; false: sequential loops,
   /// and code that needs no runtime library but the trm runtime's.
   bool openmp = true;
+  /// The weights' matmuls multiply in bf16 (weights and activations rounded
+  /// to nearest even) and sum in f32; attention, norms, softmax and the
+  /// element-wise ops stay f32.
+  bool bf16 = false;
+  /// bf16 products as AVX512-BF16 dot products (the target has them);
+  /// else as f32 products of the rounded operands, the same values slower.
+  bool bf16DotProduct = false;
 };
 
 /// trm -> linalg on tensors -> bufferized loops -> LLVM dialect, ready for
@@ -46,15 +53,20 @@ enum class VulkanDeviceKind { GPU, CPU };
 llvm::StringRef stringifyVulkanDeviceKind(VulkanDeviceKind kind);
 std::optional<VulkanDeviceKind> parseVulkanDeviceKind(llvm::StringRef name);
 
+/// The arithmetic a model is compiled for: f32 everywhere; bf16 (the CPU's
+/// weight matmuls multiply in bf16 and sum in f32); f16 (Vulkan kernels
+/// multiply and compute element-wise in f16, sums in f32).
+enum class Precision { F32, BF16, F16 };
+llvm::StringRef stringifyPrecision(Precision precision);
+
 /// The tools' --precision, with the older --vulkan-f16 (`vulkanF16Given`,
-/// which means f16): f32 (every device computes in f32) or f16 (Vulkan
-/// kernels multiply and compute element-wise in f16, sums in f32). Returns
-/// whether the Vulkan kernels use f16, nothing when neither flag is given;
-/// an error names the flag (bf16 code generation does not exist yet).
-llvm::Expected<std::optional<bool>> parsePrecision(llvm::StringRef precision,
-                                                   bool vulkanF16Given);
-/// The error for f16 kernels asked for another device than Vulkan.
-llvm::Error checkPrecisionDevice(bool f16, bool onVulkan);
+/// which means f16); nothing when neither flag is given. An error names the
+/// flag.
+llvm::Expected<std::optional<Precision>>
+parsePrecision(llvm::StringRef precision, bool vulkanF16Given);
+/// The error for a precision the device does not compute in: f16 is
+/// Vulkan's, bf16 the CPU's.
+llvm::Error checkPrecisionDevice(Precision precision, bool onVulkan);
 
 /// What the Vulkan kernels are generated for.
 struct VulkanCodegenOptions {
@@ -72,7 +84,7 @@ void buildTRMToVulkanPipeline(OpPassManager &pm,
 
 /// The textual form of each pipeline, printed from the pass manager the
 /// recipe builds (for the docs and the artifact key).
-std::string getTRMToLLVMPipelineText();
+std::string getTRMToLLVMPipelineText(const CPUCodegenOptions &options = {});
 std::string
 getTRMToVulkanPipelineText(const VulkanCodegenOptions &options = {});
 

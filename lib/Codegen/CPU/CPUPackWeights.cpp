@@ -3,6 +3,7 @@
 #include "trm/Codegen/Common/Utils.h"
 #include "trm/Support/PassCounter.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/PatternMatch.h"
@@ -46,14 +47,21 @@ struct PackWeightsPass
     : trm::impl::TRMCPUPackWeightsBase<PackWeightsPass> {
   using Base::Base;
   trm::PassCounter numPacked{this, "packed", "Matmul operands packed"};
+  trm::PassCounter numPackedBF16{this, "packed-bf16",
+                                 "Matmul operands packed as bf16 pairs"};
+
+  /// Sets the insertion point right after `v` is defined.
+  static void setInsertionPointAfterValue(RewriterBase &rewriter, Value v) {
+    if (Operation *def = v.getDefiningOp())
+      rewriter.setInsertionPointAfter(def);
+    else
+      rewriter.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
+  }
 
   /// `b` as panels [n / nTile, k, nTile], built where `b` is defined.
   Value packPanels(RewriterBase &rewriter, Location loc, Value b) {
     OpBuilder::InsertionGuard guard(rewriter);
-    if (Operation *def = b.getDefiningOp())
-      rewriter.setInsertionPointAfter(def);
-    else
-      rewriter.setInsertionPointToStart(cast<BlockArgument>(b).getOwner());
+    setInsertionPointAfterValue(rewriter, b);
     auto type = cast<RankedTensorType>(b.getType());
     const int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / nTile;
     Type elt = type.getElementType();
@@ -67,7 +75,66 @@ struct PackWeightsPass
         ->getResult(0);
   }
 
-  /// `op` over the packed panels of its B: loops (m, nb, j, k).
+  /// `b` rounded to bf16 as panels of pairs [n / nTile, k / 2, nTile, 2]:
+  /// element (nb, kk, j, p) is B[2 kk + p, nb nTile + j], so one register
+  /// tile row reads the pairs of k its bf16 dot products take, contiguous.
+  /// Built where `b` is defined.
+  Value packPairPanels(RewriterBase &rewriter, Location loc, Value b) {
+    OpBuilder::InsertionGuard guard(rewriter);
+    setInsertionPointAfterValue(rewriter, b);
+    auto type = cast<RankedTensorType>(b.getType());
+    const int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / nTile;
+    Type f32 = type.getElementType(), bf16 = rewriter.getBF16Type();
+    Value expanded = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({k / 2, 2, panels, nTile}, f32),
+        b, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{panels, k / 2, nTile, 2}, bf16);
+    MLIRContext *ctx = rewriter.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(4, 0, {d(1), d(3), d(0), d(2)}, ctx),
+        AffineMap::getMultiDimIdentityMap(4, ctx)};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               rewriter, loc, init.getType(), expanded, init, maps, iterators,
+               [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                 Value rounded = arith::TruncFOp::create(nested, nestedLoc,
+                                                         bf16, args[0]);
+                 linalg::YieldOp::create(nested, nestedLoc, rounded);
+               })
+        ->getResult(0);
+  }
+
+  /// `a` [m, k] rounded to bf16 and viewed as pairs [m, k / 2, 2].
+  Value roundToPairs(RewriterBase &rewriter, Location loc, Value a) {
+    auto type = cast<RankedTensorType>(a.getType());
+    const int64_t m = type.getDimSize(0), k = type.getDimSize(1);
+    Type bf16 = rewriter.getBF16Type();
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{m, k}, bf16);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps(2, AffineMap::getMultiDimIdentityMap(2, ctx));
+    SmallVector<utils::IteratorType> iterators(2,
+                                               utils::IteratorType::parallel);
+    Value rounded =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), a, init, maps, iterators,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              linalg::YieldOp::create(
+                  nested, nestedLoc,
+                  arith::TruncFOp::create(nested, nestedLoc, bf16, args[0])
+                      .getResult());
+            })
+            ->getResult(0);
+    return tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({m, k / 2, 2}, bf16), rounded,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  }
+
+  /// `op` over the packed panels of its B: loops (m, nb, j, k), or with
+  /// bf16 products (m, nb, j, kk, p) over pairs of k, k = 2 kk + p.
   void rewriteOverPanels(RewriterBase &rewriter, linalg::LinalgOp op) {
     Location loc = op.getLoc();
     Value a = op.getDpsInputOperand(0)->get();
@@ -75,8 +142,12 @@ struct PackWeightsPass
     Value c = op.getDpsInitOperand(0)->get();
     auto cType = cast<RankedTensorType>(c.getType());
     const int64_t m = cType.getDimSize(0), panels = cType.getDimSize(1) / nTile;
-    Value packed = packPanels(rewriter, loc, b);
+    const bool pairs = usesBF16Pairs(op);
+    Value packed = pairs ? packPairPanels(rewriter, loc, b)
+                         : packPanels(rewriter, loc, b);
     rewriter.setInsertionPoint(op);
+    if (pairs)
+      a = roundToPairs(rewriter, loc, a);
     SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
     Value c3 = tensor::ExpandShapeOp::create(
         rewriter, loc,
@@ -84,19 +155,32 @@ struct PackWeightsPass
         split);
     MLIRContext *ctx = op.getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(4, 0, {d(0), d(3)}, ctx),
-        AffineMap::get(4, 0, {d(1), d(3), d(2)}, ctx),
-        AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
+    SmallVector<AffineMap> maps =
+        pairs ? SmallVector<AffineMap>{
+                    AffineMap::get(5, 0, {d(0), d(3), d(4)}, ctx),
+                    AffineMap::get(5, 0, {d(1), d(3), d(2), d(4)}, ctx),
+                    AffineMap::get(5, 0, {d(0), d(1), d(2)}, ctx)}
+              : SmallVector<AffineMap>{
+                    AffineMap::get(4, 0, {d(0), d(3)}, ctx),
+                    AffineMap::get(4, 0, {d(1), d(3), d(2)}, ctx),
+                    AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
     // A named contraction: the vectorizer turns it into vector.contract,
-    // whose outer products become FMAs, as it does the matmul.
+    // whose outer products become FMAs, as it does the matmul. With bf16
+    // operands it extends them to the f32 of its result.
     auto contract = linalg::ContractOp::create(
         rewriter, loc, TypeRange{c3.getType()}, ValueRange{a, packed},
         ValueRange{c3}, rewriter.getAffineMapArrayAttr(maps));
     Value result = tensor::CollapseShapeOp::create(
         rewriter, loc, cType, contract->getResult(0), split);
     rewriter.replaceOp(op, result);
-    ++numPacked;
+    ++(pairs ? numPackedBF16 : numPacked);
+  }
+
+  /// Whether `op` (a plain matmul) gets bf16 operands: asked for, in f32,
+  /// over an even k.
+  bool usesBF16Pairs(linalg::LinalgOp op) {
+    auto aType = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+    return bf16 && aType.getElementType().isF32() && aType.getDimSize(1) % 2 == 0;
   }
 
   void runOnOperation() override {

@@ -41,7 +41,35 @@ struct TilePass : trm::impl::TRMCPUTileBase<TilePass> {
     SmallVector<int64_t> tiles(ranges.size(), 1);
     tiles[dims->m.back()] = std::min<int64_t>(mTile, ranges[dims->m.back()]);
     tiles[dims->n.back()] = std::min<int64_t>(nTile, ranges[dims->n.back()]);
+    if (std::optional<unsigned> pair = bf16PairDim(op, dims->k))
+      tiles[*pair] = 2;
     return tiles;
+  }
+
+  /// The k dimension of a bf16 contraction that spans a pair of k, the
+  /// innermost of both operands (trm-cpu-pack-weights' bf16 panels): it
+  /// stays whole in every tile, since AVX512-BF16 multiplies and adds the
+  /// two products of a pair in one instruction.
+  static std::optional<unsigned> bf16PairDim(linalg::LinalgOp op,
+                                             ArrayRef<unsigned> kDims) {
+    if (op.getNumDpsInputs() != 2)
+      return std::nullopt;
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (!getElementTypeOrSelf(input->get().getType()).isBF16())
+        return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    for (unsigned d : kDims) {
+      if (ranges[d] != 2)
+        continue;
+      bool innermost = llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+        AffineMap map = op.getMatchingIndexingMap(in);
+        return map.getNumResults() > 0 &&
+               map.getResults().back() == getAffineDimExpr(d, op.getContext());
+      });
+      if (innermost)
+        return d;
+    }
+    return std::nullopt;
   }
 
   /// Loop order for a contraction's tiles: the innermost n dimension

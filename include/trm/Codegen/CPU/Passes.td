@@ -22,12 +22,25 @@ def TRMCPUPackWeights : Pass<"trm-cpu-pack-weights", "func::FuncOp"> {
     `n-tile` and keeps the panel loop outermost, so the register tile reads
     P in address order. Only when n is a multiple of `n-tile` with at least
     two panels; other contractions are left as they are.
+
+    With `bf16`, such a matmul (over an even k, in f32) multiplies in bf16
+    and accumulates in f32: B is rounded to bf16 (nearest even) as it is
+    packed, into panels of pairs P[n / n-tile, k / 2, n-tile, 2], and A is
+    rounded into pairs [m, k / 2, 2] before the contraction, whose loops are
+    (m, nb, j, kk, p). One register tile row then reads, per kk, the 2 x
+    n-tile bf16 values that AVX512-BF16's pair dot product takes
+    (`trm-cpu-lower-vectors`), and the weights take half the memory traffic.
   }];
   let options = [
     Option<"nTile", "n-tile", "int64_t", /*default=*/"32",
            "panel width: trm-cpu-tile's n-tile">,
+    Option<"bf16", "bf16", "bool", /*default=*/"false",
+           "products in bf16 (operands rounded to nearest even), sums in "
+           "f32">,
   ];
-  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
@@ -36,7 +49,8 @@ def TRMCPUTile : Pass<"trm-cpu-tile", "func::FuncOp"> {
     Contractions (linalg.matmul and contraction-shaped linalg.generic) are
     tiled so one tile is an `m-tile x n-tile` block of accumulators updated
     by outer products over `k`: batch dims 1, innermost m dim `m-tile`,
-    innermost n dim `n-tile`, other m/n dims 1, every k dim 1; the tile
+    innermost n dim `n-tile`, other m/n dims 1, every k dim 1 (but the
+    pair dimension of bf16 operands, kept whole); the tile
     loop over the innermost n dim is outermost, so one n-tile wide panel of
     the right-hand side (the weights) stays in cache while every m tile
     streams past it. Other linalg
@@ -83,8 +97,9 @@ def TRMCPUVectorize : Pass<"trm-cpu-vectorize", "func::FuncOp"> {
     reduction that LLVM does not fuse.
   }];
   let options = [
-    Option<"maxVolume", "max-volume", "int64_t", /*default=*/"256",
-           "largest iteration space (points) to vectorize">,
+    Option<"maxVolume", "max-volume", "int64_t", /*default=*/"512",
+           "largest iteration space (points) to vectorize: an 8 x 32 "
+           "register tile over a pair of bf16 k">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
@@ -96,8 +111,21 @@ def TRMCPULowerVectors : Pass<"trm-cpu-lower-vectors", "func::FuncOp"> {
     dimensions, lowers contractions to outer products (broadcast + FMA) and
     the remaining n-D broadcasts, reductions, transposes and shape casts to
     1-D vector ops that convert-vector-to-llvm maps to SIMD instructions.
+
+    Contractions of bf16 operands into f32 (`trm-cpu-pack-weights`' bf16
+    panels) become, with `bf16-dot-product`, AVX512-BF16 pair dot products
+    (x86vector.avx512.dot: one instruction multiplies 16 pairs and adds both
+    products of each to its f32 accumulator); the rest, or all of them
+    without the option (a target without AVX512-BF16), multiply their
+    operands extended to f32, which is exact.
   }];
-  let dependentDialects = ["::mlir::vector::VectorDialect"];
+  let options = [
+    Option<"bf16DotProduct", "bf16-dot-product", "bool", /*default=*/"false",
+           "bf16 pair contractions as AVX512-BF16 dot products">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::x86vector::X86VectorDialect"];
 }
 
 def TRMCPUApproximateMath : Pass<"trm-cpu-approximate-math", "func::FuncOp"> {
