@@ -1,5 +1,6 @@
 // RUN: trm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(trm-cpu-pack-weights))" | FileCheck %s
 // RUN: trm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(trm-cpu-pack-weights,trm-cpu-tile{threads=2}),canonicalize)" | FileCheck %s --check-prefix=TILED
+// RUN: trm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(trm-cpu-pack-weights{bf16=1}))" | FileCheck %s --check-prefix=BF16
 
 // A matmul in a loop whose B is defined outside it: B is packed once, where
 // it is defined, into [n / 32, k, 32] panels, and the matmul becomes a
@@ -61,4 +62,38 @@ func.func @left_alone(%a: tensor<20x24xf32>, %b: tensor<24x128xf32>, %c: tensor<
     scf.yield %computed, %m40, %m32, %m16 : tensor<20x128xf32>, tensor<20x40xf32>, tensor<20x32xf32>, tensor<20x128xf32>
   }
   return %once, %r#0, %r#1, %r#2, %r#3 : tensor<20x128xf32>, tensor<20x128xf32>, tensor<20x40xf32>, tensor<20x32xf32>, tensor<20x128xf32>
+}
+
+// -----
+
+// bf16: B is rounded to bf16 as it is packed, into panels of k pairs
+// [n / 32, k / 2, 32, 2] (element (nb, kk, j, p) = B[2 kk + p, 32 nb + j]);
+// A is rounded into pairs [m, k / 2, 2] before the contraction, which sums
+// in f32 over (m, nb, j, kk, p). An odd k stays f32.
+// BF16-DAG: #[[BIN:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3, d0, d2)>
+// BF16-DAG: #[[A:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4)>
+// BF16-DAG: #[[B:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d2, d4)>
+// BF16-DAG: #[[C:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
+// BF16-LABEL: func @pairs
+// BF16: %[[EXP:.*]] = tensor.expand_shape %arg1 {{\[\[}}0, 1], [2, 3]] output_shape [12, 2, 4, 32] : tensor<24x128xf32> into tensor<12x2x4x32xf32>
+// BF16: %[[P:.*]] = linalg.generic {indexing_maps = [#[[BIN]], #{{.*}}], {{.*}}} ins(%[[EXP]] : tensor<12x2x4x32xf32>) outs(%{{.*}} : tensor<4x12x32x2xbf16>)
+// BF16: arith.truncf %{{.*}} : f32 to bf16
+// BF16: scf.for
+// BF16: %[[AR:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<20x24xf32>) outs(%{{.*}} : tensor<20x24xbf16>)
+// BF16: %[[AP:.*]] = tensor.expand_shape %[[AR]] {{\[\[}}0], [1, 2]] output_shape [20, 12, 2] : tensor<20x24xbf16> into tensor<20x12x2xbf16>
+// BF16: linalg.contract indexing_maps = [#[[A]], #[[B]], #[[C]]] ins(%[[AP]], %[[P]] : tensor<20x12x2xbf16>, tensor<4x12x32x2xbf16>) outs(%{{.*}} : tensor<20x4x32xf32>)
+// BF16: linalg.contract {{.*}} ins(%arg3, %{{.*}} : tensor<20x23xf32>, tensor<4x23x32xf32>)
+// CHECK-LABEL: func @pairs
+// CHECK-NOT: bf16
+func.func @pairs(%a: tensor<20x24xf32>, %b: tensor<24x128xf32>, %c: tensor<20x128xf32>,
+                 %aodd: tensor<20x23xf32>, %bodd: tensor<23x128xf32>) -> (tensor<20x128xf32>, tensor<20x128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r:2 = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %c, %acc2 = %c) -> (tensor<20x128xf32>, tensor<20x128xf32>) {
+    %m = linalg.matmul ins(%a, %b : tensor<20x24xf32>, tensor<24x128xf32>) outs(%acc : tensor<20x128xf32>) -> tensor<20x128xf32>
+    %o = linalg.matmul ins(%aodd, %bodd : tensor<20x23xf32>, tensor<23x128xf32>) outs(%acc2 : tensor<20x128xf32>) -> tensor<20x128xf32>
+    scf.yield %m, %o : tensor<20x128xf32>, tensor<20x128xf32>
+  }
+  return %r#0, %r#1 : tensor<20x128xf32>, tensor<20x128xf32>
 }

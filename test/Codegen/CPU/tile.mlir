@@ -84,3 +84,18 @@ func.func @large_elementwise(%x: tensor<8x64x64xf32>, %y: tensor<1x97x512xf32>, 
   } -> tensor<4x97xf32>
   return %a, %b, %c : tensor<8x64x64xf32>, tensor<1x97x512xf32>, tensor<4x97xf32>
 }
+
+// -----
+
+// The pair dimension of a bf16 contraction (trm-cpu-pack-weights' bf16
+// panels) stays whole: each tile is 8 rows x 32 columns x one pair of k.
+#pa = affine_map<(m, nb, j, kk, p) -> (m, kk, p)>
+#pb = affine_map<(m, nb, j, kk, p) -> (nb, kk, j, p)>
+#pc = affine_map<(m, nb, j, kk, p) -> (m, nb, j)>
+// CHECK-LABEL: func @bf16_pairs
+// CHECK: scf.forall
+// CHECK: linalg.contract {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1x2xbf16>, tensor<1x1x32x2xbf16>) outs(%{{.*}} : tensor<8x1x32xf32>)
+func.func @bf16_pairs(%a: tensor<16x12x2xbf16>, %b: tensor<4x12x32x2xbf16>, %c: tensor<16x4x32xf32>) -> tensor<16x4x32xf32> {
+  %r = linalg.contract indexing_maps = [#pa, #pb, #pc] ins(%a, %b : tensor<16x12x2xbf16>, tensor<4x12x32x2xbf16>) outs(%c : tensor<16x4x32xf32>) -> tensor<16x4x32xf32>
+  return %r : tensor<16x4x32xf32>
+}
