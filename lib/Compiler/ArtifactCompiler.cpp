@@ -76,7 +76,7 @@ llvm::Error mlir::trm::setCpuPrecision(CPUCodegenOptions &cpu, Precision precisi
     const CpuTarget resolved = resolveCpuTarget(target);
     note = "--precision bf16: CPU '" + resolved.cpu + "' (" + resolved.triple +
            ") has no AVX512-BF16; the bf16 operands are multiplied as f32 "
-           "(the same results, no faster than f32)";
+           "(bf16's results, not its speed)";
   }
   return llvm::Error::success();
 }

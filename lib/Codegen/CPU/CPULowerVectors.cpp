@@ -2,6 +2,7 @@
 #include "trm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -182,6 +183,11 @@ struct LowerVectorsPass : trm::impl::TRMCPULowerVectorsBase<LowerVectorsPass> {
         return signalPassFailure();
       RewritePatternSet widen(ctx);
       widen.add<WidenMixedContraction>(ctx);
+      // Without AVX512-BF16, LLVM rounds f32 to bf16 with a libcall
+      // (__truncsfbf2) that the runtime does not provide: integer
+      // arithmetic instead (round to nearest even, NaN kept).
+      if (!bf16DotProduct)
+        arith::populateExpandBFloat16Patterns(widen);
       // A transfer of contiguous memory as one 1-D vector: a bf16 tile's
       // [32, 2] pairs are one 128-byte load, not 32 loads of one pair. After
       // the dot products, whose 1-D views of the pairs then fold away.

@@ -30,16 +30,20 @@ func.func @row_sum(%x: vector<1x16xf32>, %acc: vector<1xf32>) -> vector<1xf32> {
 // A bf16 pair contraction into f32 (an 8 x 32 tile over one pair of k): with
 // bf16-dot-product, per row one broadcast of the row's pair as a 32-bit word
 // and two AVX512-BF16 dot products of 16 lanes each; without, the operands
-// extended to f32 and FMAs, the same values.
+// extended to f32 (exactly) and FMAs.
 #pa = affine_map<(m, j, p) -> (m, p)>
 #pb = affine_map<(m, j, p) -> (j, p)>
 #pc = affine_map<(m, j, p) -> (m, j)>
+// (The widening is integer arithmetic: a bf16 is the upper half of its f32.)
 // CHECK-LABEL: func @bf16_pairs
 // CHECK-NOT: x86vector
-// CHECK: arith.extf %{{.*}} : vector<8x2xbf16> to vector<8x2xf32>
-// CHECK: arith.extf %{{.*}} : vector<32x2xbf16> to vector<32x2xf32>
+// CHECK: arith.bitcast %arg0 : vector<8x2xbf16> to vector<8x2xi16>
+// CHECK: arith.shli
+// CHECK: arith.bitcast %{{.*}} : vector<8x2xi32> to vector<8x2xf32>
+// CHECK: arith.bitcast %arg1 : vector<32x2xbf16> to vector<32x2xi16>
 // CHECK: vector.fma
 // CHECK-NOT: vector.contract
+// CHECK-NOT: arith.extf
 // DOT-LABEL: func @bf16_pairs
 // DOT-NOT: vector.contract
 // DOT: %[[WORDS:.*]] = vector.bitcast %{{.*}} : vector<64xbf16> to vector<32xi32>

@@ -117,7 +117,9 @@ def TRMCPULowerVectors : Pass<"trm-cpu-lower-vectors", "func::FuncOp"> {
     (x86vector.avx512.dot: one instruction multiplies 16 pairs and adds both
     products of each to its f32 accumulator); the rest, or all of them
     without the option (a target without AVX512-BF16), multiply their
-    operands extended to f32, which is exact.
+    operands extended to f32, which is exact; without it, conversions
+    between f32 and bf16 also become integer arithmetic, since LLVM would
+    call a compiler-rt routine for them that the runtime does not link.
   }];
   let options = [
     Option<"bf16DotProduct", "bf16-dot-product", "bool", /*default=*/"false",
