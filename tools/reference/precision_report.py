@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """How much a lower precision changes a trm-run: solve rates, predictions, logits.
 
-    precision_report.py --labels LABELS.npy --reference REF_DIR --policy fixed|q
+    precision_report.py --labels LABELS.npy [--reference REF_DIR] --policy fixed|q
                         --base F32_DIR --low BF16_DIR
                         [--max-points-drop P] [--max-logit-error E]
                         [--max-differing-samples N]
@@ -13,7 +13,8 @@ f32 and the second at the lower precision. Prints the exact-solve rate of
 each, how many samples' predictions differ between them and from the
 reference, and the logits' largest and mean absolute error against the float64
 reference (with early halting, over the samples that halted at the reference's
-step). Exits 1 when a --max-* bound is exceeded.
+step); without --reference, only the solve rates and the samples that differ.
+Exits 1 when a --max-* bound is exceeded.
 """
 import argparse
 import os
@@ -34,7 +35,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--labels", required=True)
-    ap.add_argument("--reference", required=True)
+    ap.add_argument("--reference")
     ap.add_argument("--policy", choices=["fixed", "q"], required=True)
     ap.add_argument("--base", required=True)
     ap.add_argument("--low", required=True)
@@ -45,23 +46,26 @@ def main():
 
     labels = np.load(args.labels)
     prefix = "fixed" if args.policy == "fixed" else "halt"
-    ref_logits = load(args.reference, prefix + "_logits.npy").astype(np.float64)
-    ref_preds = ref_logits.argmax(-1)
     n = labels.shape[0]
-    if ref_logits.shape[0] != n:
-        sys.exit("reference has %d samples, labels %d" % (ref_logits.shape[0], n))
+    ref_logits = ref_preds = None
+    if args.reference:
+        ref_logits = load(args.reference, prefix + "_logits.npy").astype(np.float64)
+        ref_preds = ref_logits.argmax(-1)
+        if ref_logits.shape[0] != n:
+            sys.exit("reference has %d samples, labels %d" % (ref_logits.shape[0], n))
     runs = {}
     for name, d in (("f32", args.base), ("low", args.low)):
         preds = load(d, "predictions.npy")
         logits = load(d, "logits.npy").astype(np.float64)
         steps = load(d, "steps.npy")
-        if preds.shape != labels.shape or logits.shape != ref_logits.shape:
+        if preds.shape != labels.shape or (
+                ref_logits is not None and logits.shape != ref_logits.shape):
             sys.exit("%s: shapes %s, %s do not match labels %s and reference %s"
                      % (d, preds.shape, logits.shape, labels.shape, ref_logits.shape))
         runs[name] = (preds, logits, steps)
 
     same_step = np.ones(n, dtype=bool)
-    if args.policy == "q":
+    if args.policy == "q" and args.reference:
         ref_steps = load(args.reference, "halt_steps.npy")
         for _, _, steps in runs.values():
             same_step &= steps == ref_steps
@@ -69,6 +73,10 @@ def main():
     rates = {}
     for name, (preds, logits, steps) in runs.items():
         rates[name] = 100.0 * solved(preds, labels) / n
+        if ref_logits is None:
+            print("%s: exact solves %d of %d (%.2f%%)"
+                  % (name, solved(preds, labels), n, rates[name]))
+            continue
         err = np.abs(logits - ref_logits)[same_step]
         print("%s: exact solves %d of %d (%.2f%%); samples whose predictions differ "
               "from the float64 reference: %d; logit error vs float64 over %d samples: "
