@@ -7,11 +7,15 @@ same thread count) in the same run, and prints a table: seconds per
 inference (per sample), ratio to PyTorch, achieved GFLOP/s, and the fraction
 of this machine's fp32 peak, measured in the same run by bench/peak/peak.c
 (independent chains of vector FMAs on every thread, built with -march=native;
-its bf16 rate, vdpbf16ps, is printed too where the CPU has AVX512-BF16).
+its bf16 rate, vdpbf16ps, is measured too where the CPU has AVX512-BF16).
 
   bench/bench_cpu.py [--configs sudoku,arc] [--batches 1,8] [--steps N]
                      [--threads 2] [--build build] [--devices cpu,vulkan]
-                     [--trials 3]
+                     [--precisions f32,bf16] [--trials 3]
+
+--precisions runs the CPU rows at each trm-run --precision: a bf16 row is
+compared with the same PyTorch fp32 reference and with the bf16 peak (an
+f32 row with the fp32 peak).
 
 Each row is the best of --trials runs of each side, alternating, so that a
 noisy neighbour on a shared machine does not decide the ratio. trm-run's time
@@ -117,6 +121,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--devices", default="cpu")
     ap.add_argument("--trials", type=int, default=3)
+    ap.add_argument("--precisions", default="f32,bf16")
     args = ap.parse_args()
     trm_import = os.path.join(args.build, "bin", "trm-import")
     trm_run = os.path.join(args.build, "bin", "trm-run")
@@ -126,6 +131,15 @@ def main():
     devices_seen = set()
     with tempfile.TemporaryDirectory() as tmp:
         peak, bf16_peak = measured_peaks(args.threads, tmp)
+        bf16_measured = bf16_peak
+        precisions = args.precisions.split(",")
+        if "bf16" in precisions and not bf16_peak:
+            print("no AVX512-BF16 here: bf16 rows are its f32 fallback, against the "
+                  "fp32 peak", file=sys.stderr)
+            bf16_peak = peak
+        # Vulkan computes in f32 (or f16); bf16 is the CPU's.
+        variants = [(d, p) for d in args.devices.split(",") for p in precisions
+                    if d == "cpu" or p == "f32"]
         for name in args.configs.split(","):
             cfg = dict(CONFIGS[name], halt_max_steps=args.steps)
             cfg_path = os.path.join(tmp, name + ".json")
@@ -149,40 +163,45 @@ def main():
                                str(args.threads), "--time", "--quiet"])
                     torch_s = min(torch_s, float(
                         re.search(r"time ([0-9.]+) s per batch", ref).group(1)))
-                    for device in args.devices.split(","):
+                    for device, precision in variants:
                         out = run([trm_run, module, "--device", device, "--weights", weights,
-                                   "--input", tokens, "--halting", "fixed"], env)
+                                   "--input", tokens, "--halting", "fixed",
+                                   "--precision", precision], env)
                         t = float(re.search(r"run ([0-9.]+) s", out).group(1))
-                        if t < ours_by_device.get(device, (math.inf, ""))[0]:
-                            ours_by_device[device] = (t, out)
+                        key = (device, precision)
+                        if t < ours_by_device.get(key, (math.inf, ""))[0]:
+                            ours_by_device[key] = (t, out)
                 gflop = gflop_per_sample(cfg, args.steps) * batch
-                for device in args.devices.split(","):
-                    ours, out = ours_by_device[device]
+                for device, precision in variants:
+                    ours, out = ours_by_device[(device, precision)]
                     extra = ""
                     if device == "vulkan":
                         vk = re.search(r"\(([0-9.]+) per supervision step\), [0-9]+ host "
                                        r"synchronisations \(([0-9.]+) per", out)
                         extra = "%s dispatches, %s syncs per step" % vk.groups()
                         devices_seen.add(re.search(r"device vulkan: (.*), halting", out).group(1))
-                    rows.append((name, batch, device, ours / batch, torch_s / batch,
-                                 torch_s / ours, gflop / ours, gflop / ours / peak, extra))
-                    print("%s batch %d %s: trm-run %.3f s, torch %.3f s"
-                          % (name, batch, device, ours, torch_s), file=sys.stderr)
+                    ceiling = bf16_peak if precision == "bf16" else peak
+                    rows.append((name, batch, device, precision, ours / batch, torch_s / batch,
+                                 torch_s / ours, gflop / ours, gflop / ours / ceiling, extra))
+                    print("%s batch %d %s %s: trm-run %.3f s, torch %.3f s"
+                          % (name, batch, device, precision, ours, torch_s), file=sys.stderr)
 
     print("CPU: %s, %d threads; peak (bench/peak/peak.c, same run): fp32 %.1f GFLOP/s, "
           "bf16 %s; PyTorch's BLAS: %s; each row the best of %d trials"
           % (open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
              args.threads, peak,
-             "%.1f GFLOP/s" % bf16_peak if bf16_peak else "unavailable (no AVX512-BF16)",
+             "%.1f GFLOP/s" % bf16_measured if bf16_measured else "unavailable (no AVX512-BF16)",
              blas_core(), args.trials))
     for d in sorted(devices_seen):
         print("Vulkan device: %s" % d)
     print("steps per inference: %d (halting fixed)" % args.steps)
-    print("| config | batch | device | trm-run s/sample | PyTorch s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of fp32 peak | Vulkan work |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, batch, device, ours, ref, ratio, gflops, frac, extra in rows:
-        print("| %s | %d | %s | %.3f | %.3f | %.2fx | %.1f | %.0f%% | %s |"
-              % (name, batch, device, ours, ref, ratio, gflops, 100 * frac, extra))
+    print("PyTorch: fp32 on every row; the fraction of peak is of the fp32 peak for f32 "
+          "rows, of the bf16 peak for bf16 rows")
+    print("| config | batch | device | precision | trm-run s/sample | PyTorch fp32 s/sample | speed-up vs PyTorch | trm-run GFLOP/s | fraction of peak | Vulkan work |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, batch, device, precision, ours, ref, ratio, gflops, frac, extra in rows:
+        print("| %s | %d | %s | %s | %.3f | %.3f | %.2fx | %.1f | %.0f%% | %s |"
+              % (name, batch, device, precision, ours, ref, ratio, gflops, 100 * frac, extra))
 
 
 if __name__ == "__main__":
