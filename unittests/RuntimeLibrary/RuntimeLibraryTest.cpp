@@ -215,6 +215,44 @@ TEST(RuntimeCApi, ArgumentsAndFilesAreCheckedWithMessages) {
   EXPECT_STREQ(trm_last_error(), "trm_model_run: no model or no outputs");
 }
 
+/// Writes an artifact with `metadata` and code that is not a library to a
+/// temporary file; returns its path.
+static std::string writeArtifact(const std::string &metadata) {
+  char path[] = "/tmp/trm-rt-meta-XXXXXX";
+  int fd = mkstemp(path);
+  const std::string file = makeContainer("\x7f" "ELF not code", metadata);
+  EXPECT_EQ(write(fd, file.data(), file.size()), ssize_t(file.size()));
+  close(fd);
+  return path;
+}
+
+TEST(RuntimeCApi, PrecisionIsCheckedAndDefaultsToF32) {
+  auto metadata = [](const std::string &precision) {
+    return std::string(R"({"format":1,"compiler":"test","device":"cpu",)") +
+           R"("entry":"trm_main","policy":"fixed",)" + precision +
+           R"("batch":1,"seq_len":4,"vocab_size":3,"max_steps":1,)"
+           R"("num_puzzle_identifiers":1,"H_cycles":1,"L_cycles":1,)"
+           R"("target_triple":"x86_64-pc-linux-gnu","target_cpu":"generic",)"
+           R"("target_features":"","required_features":[],"openmp":false,)"
+           R"("packed_size":0,"weights":[]})";
+  };
+  std::string bad = writeArtifact(metadata(R"("precision":"f8",)"));
+  EXPECT_EQ(trm_model_open(bad.c_str(), 0), nullptr);
+  EXPECT_EQ(std::string(trm_last_error()),
+            bad + ": artifact metadata: 'precision' must be f32 or bf16, not "
+                  "'f8'");
+  std::remove(bad.c_str());
+  // Without the field (an artifact from before bf16) the metadata is good:
+  // loading fails later, at the code.
+  for (const char *field : {"", R"("precision":"bf16",)"}) {
+    std::string good = writeArtifact(metadata(field));
+    EXPECT_EQ(trm_model_open(good.c_str(), 0), nullptr);
+    EXPECT_EQ(std::string(trm_last_error()).find("metadata"), std::string::npos)
+        << trm_last_error();
+    std::remove(good.c_str());
+  }
+}
+
 TEST(RuntimeCApi, LastErrorIsPerThread) {
   EXPECT_EQ(trm_model_open(nullptr, 0), nullptr);
   std::string other = "unset";
