@@ -3,7 +3,7 @@
 trm-import, run with trm-run on each device, compared with the float64 PyTorch reference.
 
     nice -n 10 /usr/bin/python3 tools/reference/sweep_configs.py [--seed S] [--count N]
-        [--devices cpu,vulkan] [--trm-bin DIR] [--keep DIR] [--only I,J] [--print]
+        [--devices cpu,vulkan,cpu-bf16] [--trm-bin DIR] [--keep DIR] [--only I,J] [--print]
 
 Config I of seed S is drawn from numpy PCG64 seeded with (S, I), so it does not depend on
 --count and `--only I` reruns it alone.  Each drawn config gets random well-conditioned
@@ -14,6 +14,8 @@ samples, so partial and multiple batches occur) and run with --halting fixed.  C
 logits (last step) and q_logits (every step) within --atol-<device> of the float64
 reference, steps == halt_max_steps, and predictions == the reference's argmax wherever its
 top-2 logit gap exceeds 10x the tolerance.  Every drawn config is run; none is skipped.
+The device cpu-bf16 is the CPU at --precision bf16 (the weights' matmuls multiply in
+bf16, sum in f32), against the same float64 reference with its own --atol-cpu-bf16.
 
 Prints one line per (config, device), then "sweep: P of N passed on cpu, ..."; exits 1
 if anything failed.  --print lists the drawn configs (and how often edge values occur)
@@ -306,9 +308,12 @@ def run_config(c, root, args):
         t0 = time.perf_counter()
         if ok:
             out = "out_" + dev
-            failed = [os.path.join(args.trm_bin, "trm-run"), "model.mlir", "--device", dev,
+            device, _, precision = dev.partition("-")
+            failed = [os.path.join(args.trm_bin, "trm-run"), "model.mlir", "--device", device,
                       "--weights", ckpt, "--input", "inputs.npy", "--puzzle-ids", "ids.npy",
                       "--halting", "fixed", "--output-dir", out]
+            if precision:
+                failed += ["--precision", precision]
             if dev == "vulkan" and args.vulkan_validation:
                 failed.append("--vulkan-validation")
             # No stale outputs of an earlier run in a reused --keep directory.
@@ -334,11 +339,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--count", type=int, default=16)
     ap.add_argument("--only", help="comma-separated config indices (default: 0..count-1)")
-    ap.add_argument("--devices", default="cpu,vulkan", help="comma-separated: cpu, vulkan")
+    ap.add_argument("--devices", default="cpu,vulkan",
+                    help="comma-separated: cpu, vulkan, cpu-bf16")
     ap.add_argument("--trm-bin", default=os.path.join(REPO, "build", "bin"),
                     help="directory of trm-import and trm-run (default: %(default)s)")
     ap.add_argument("--atol-cpu", type=float, default=1e-4)
     ap.add_argument("--atol-vulkan", type=float, default=1e-3)
+    ap.add_argument("--atol-cpu-bf16", type=float, default=0.2)
     ap.add_argument("--vulkan-validation", action="store_true",
                     help="run Vulkan with VK_LAYER_KHRONOS_validation (fails on any message)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per tool run")
@@ -348,9 +355,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     args.devices = [x for x in args.devices.split(",") if x]
     for dev in args.devices:
-        if dev not in ("cpu", "vulkan"):
+        if dev not in ("cpu", "vulkan", "cpu-bf16"):
             ap.error("unknown device %r" % dev)
-    args.atol = {"cpu": args.atol_cpu, "vulkan": args.atol_vulkan}
+    args.atol = {"cpu": args.atol_cpu, "vulkan": args.atol_vulkan,
+                 "cpu-bf16": args.atol_cpu_bf16}
     indices = ([int(x) for x in args.only.split(",")] if args.only else range(args.count))
     torch.set_num_threads(1)   # the tools run beside; the reference runs are small
 
