@@ -11,7 +11,7 @@ its bf16 rate, vdpbf16ps, is measured too where the CPU has AVX512-BF16).
 
   bench/bench_cpu.py [--configs sudoku,arc] [--batches 1,8] [--steps N]
                      [--threads 2] [--build build] [--devices cpu,vulkan]
-                     [--precisions f32,bf16] [--trials 3]
+                     [--precisions f32,bf16] [--trials 3] [--profile]
 
 --precisions runs the CPU rows at each trm-run --precision: a bf16 row is
 compared with the same PyTorch fp32 reference and with the bf16 peak (an
@@ -44,6 +44,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from make_random_weights import random_weights, write_safetensors  # noqa: E402
+import profile_cpu  # noqa: E402
 
 CONFIGS = {
     # Sudoku-Extreme: mlp_t, D 512, T 3, n 6, S 81 + 16 prefix, V 11.
@@ -103,6 +104,35 @@ def measured_peaks(threads, tmp):
     return fp32, float(bf16.group(1)) if bf16 else None
 
 
+def write_model(name, steps, tmp):
+    """Config `name` at `steps` supervision steps: (config path, random weights path)."""
+    cfg = dict(CONFIGS[name], halt_max_steps=steps)
+    cfg_path = os.path.join(tmp, name + ".json")
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f)
+    weights = os.path.join(tmp, name + ".safetensors")
+    write_safetensors(weights, random_weights(cfg, 0))
+    return cfg_path, weights
+
+
+def write_inputs(name, batch, tmp, trm_import):
+    """Random tokens for `batch` samples of config `name` (written by write_model) and
+    the module imported at that batch: (tokens path, module path)."""
+    cfg = CONFIGS[name]
+    tokens = os.path.join(tmp, "%s_b%d_tokens.npy" % (name, batch))
+    rng = np.random.default_rng(batch)
+    np.save(tokens, rng.integers(1, cfg["vocab_size"],
+                                 (batch, cfg["seq_len"])).astype(np.int32))
+    module = os.path.join(tmp, "%s_b%d.mlir" % (name, batch))
+    run([trm_import, "--config", os.path.join(tmp, name + ".json"), "--batch", str(batch),
+         "-o", module])
+    return tokens, module
+
+
+def cpu_name():
+    return open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t")
+
+
 def run(cmd, env=None):
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     if out.returncode != 0:
@@ -122,12 +152,16 @@ def main():
     ap.add_argument("--devices", default="cpu")
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--precisions", default="f32,bf16")
+    ap.add_argument("--profile", action="store_true",
+                    help="also a per-phase profile of each CPU row (bench/profile_cpu.py; "
+                         "needs perf), after the timed runs")
     args = ap.parse_args()
     trm_import = os.path.join(args.build, "bin", "trm-import")
     trm_run = os.path.join(args.build, "bin", "trm-run")
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
 
     rows = []
+    profiles = []
     devices_seen = set()
     with tempfile.TemporaryDirectory() as tmp:
         peak, bf16_peak = measured_peaks(args.threads, tmp)
@@ -142,18 +176,9 @@ def main():
                     if d == "cpu" or p == "f32"]
         for name in args.configs.split(","):
             cfg = dict(CONFIGS[name], halt_max_steps=args.steps)
-            cfg_path = os.path.join(tmp, name + ".json")
-            with open(cfg_path, "w") as f:
-                json.dump(cfg, f)
-            weights = os.path.join(tmp, name + ".safetensors")
-            write_safetensors(weights, random_weights(cfg, 0))
+            cfg_path, weights = write_model(name, args.steps, tmp)
             for batch in [int(b) for b in args.batches.split(",")]:
-                tokens = os.path.join(tmp, "tokens.npy")
-                rng = np.random.default_rng(batch)
-                np.save(tokens, rng.integers(1, cfg["vocab_size"],
-                                             (batch, cfg["seq_len"])).astype(np.int32))
-                module = os.path.join(tmp, "%s_b%d.mlir" % (name, batch))
-                run([trm_import, "--config", cfg_path, "--batch", str(batch), "-o", module])
+                tokens, module = write_inputs(name, batch, tmp, trm_import)
                 torch_s = math.inf
                 ours_by_device = {}
                 for _ in range(args.trials):
@@ -185,11 +210,16 @@ def main():
                                  torch_s / ours, gflop / ours, gflop / ours / ceiling, extra))
                     print("%s batch %d %s %s: trm-run %.3f s, torch %.3f s"
                           % (name, batch, device, precision, ours, torch_s), file=sys.stderr)
+                if args.profile:
+                    for device, precision in variants:
+                        if device == "cpu":
+                            profiles.append(("%s b%d %s" % (name, batch, precision),
+                                             profile_cpu.profile(trm_run, module, weights, tokens,
+                                                                 precision, args.threads, tmp)))
 
     print("CPU: %s, %d threads; peak (bench/peak/peak.c, same run): fp32 %.1f GFLOP/s, "
           "bf16 %s; PyTorch's BLAS: %s; each row the best of %d trials"
-          % (open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
-             args.threads, peak,
+          % (cpu_name(), args.threads, peak,
              "%.1f GFLOP/s" % bf16_measured if bf16_measured else "unavailable (no AVX512-BF16)",
              blas_core(), args.trials))
     for d in sorted(devices_seen):
@@ -202,6 +232,10 @@ def main():
     for name, batch, device, precision, ours, ref, ratio, gflops, frac, extra in rows:
         print("| %s | %d | %s | %s | %.3f | %.3f | %.2fx | %.1f | %.0f%% | %s |"
               % (name, batch, device, precision, ours, ref, ratio, gflops, 100 * frac, extra))
+    if profiles:
+        print("\nper-phase profile (bench/profile_cpu.py: perf samples charged to the trm op "
+              "on the module line the code came from):")
+        profile_cpu.print_profiles(profiles)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/Transforms/RequestCWrappers.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -183,6 +184,8 @@ void mlir::trm::buildTRMToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (options.debugInfo)
+    pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
 }
 
 /// Every linalg op (copies included) -> one kernel launch: parallel loops,
@@ -395,6 +398,10 @@ struct TRMToLLVMPipelineOptions
       *this, "bf16-dot-product",
       llvm::cl::desc("bf16 products as AVX512-BF16 dot products"),
       llvm::cl::init(false)};
+  Option<bool> debugInfo{
+      *this, "debug-info",
+      llvm::cl::desc("line tables mapping the code to the module's lines"),
+      llvm::cl::init(false)};
 };
 
 struct TRMToVulkanPipelineOptions
@@ -439,6 +446,7 @@ void mlir::trm::registerTRMPipelines() {
         trm::CPUCodegenOptions cpu;
         cpu.bf16 = opts.bf16;
         cpu.bf16DotProduct = opts.bf16DotProduct;
+        cpu.debugInfo = opts.debugInfo;
         trm::buildTRMToLLVMPipeline(pm, cpu);
       });
 }

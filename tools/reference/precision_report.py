@@ -4,6 +4,7 @@
     precision_report.py --labels LABELS.npy [--reference REF_DIR] --policy fixed|q
                         --base F32_DIR --low BF16_DIR
                         [--max-points-drop P] [--max-logit-error E]
+                        [--max-mean-logit-error M]
                         [--max-differing-samples N]
 
 REF_DIR is trm_reference.py --out with --dtype float64 (fixed_logits.npy,
@@ -42,6 +43,7 @@ def main():
     ap.add_argument("--max-points-drop", type=float)
     ap.add_argument("--max-logit-error", type=float)
     ap.add_argument("--max-differing-samples", type=int)
+    ap.add_argument("--max-mean-logit-error", type=float)
     args = ap.parse_args()
 
     labels = np.load(args.labels)
@@ -87,6 +89,10 @@ def main():
         if name == "low" and args.max_logit_error is not None and err.size and \
                 err.max() > args.max_logit_error:
             failures.append("logit error %.4g > %g" % (err.max(), args.max_logit_error))
+        if name == "low" and args.max_mean_logit_error is not None and err.size and \
+                err.mean() > args.max_mean_logit_error:
+            failures.append("mean logit error %.3g > %g" % (err.mean(),
+                                                             args.max_mean_logit_error))
     base_preds, low_preds = runs["f32"][0], runs["low"][0]
     differing = int((base_preds != low_preds).any(axis=1).sum())
     drop = rates["f32"] - rates["low"]

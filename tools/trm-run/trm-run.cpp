@@ -245,6 +245,10 @@ static cl::opt<std::string> targetFeatures(
     cl::desc("CPU features to add or remove, as llc -mattr takes them "
              "(+avx2,-avx512f)"),
     cl::value_desc("list"));
+static cl::opt<bool> debugInfo(
+    "debug-info", cl::cat(executionCategory),
+    cl::desc("--device cpu: line tables that map the machine code to the "
+             "module's lines, for profilers (bench/profile_cpu.py)"));
 
 namespace {
 using Clock = std::chrono::steady_clock;
@@ -509,6 +513,9 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
   if ((targetCpu.getNumOccurrences() || targetFeatures.getNumOccurrences()) &&
       m.onVulkan())
     return error("--target-cpu and --target-features are for --device cpu");
+  if (debugInfo && (m.onVulkan() || m.isArtifact))
+    return error("--debug-info is for a module run on --device cpu (an "
+                 "artifact's code is already made)");
   if (llvm::Error err = trm::checkPrecisionDevice(m.precision, m.onVulkan()))
     return std::move(err);
   if (!m.isArtifact && !m.onVulkan()) {
@@ -538,6 +545,7 @@ llvm::Expected<Model> describeModel(trmrun::ModelSource source,
 /// The CPU pipeline's options from the command line.
 trm::CPUCodegenOptions cpuCodegenOptions(const Model &m) {
   trm::CPUCodegenOptions cpu = m.cpu;
+  cpu.debugInfo = debugInfo;
   cpu.threads = threads;
   return cpu;
 }

@@ -37,6 +37,9 @@ struct CPUCodegenOptions {
   /// bf16 products as AVX512-BF16 dot products (the target has them);
   /// else as f32 products of the rounded operands, the same values slower.
   bool bf16DotProduct = false;
+  /// Line tables that map the machine code to the module's lines (each op's
+  /// location), for profilers: bench/profile_cpu.py's per-op profile.
+  bool debugInfo = false;
 };
 
 /// trm -> linalg on tensors -> bufferized loops -> LLVM dialect, ready for

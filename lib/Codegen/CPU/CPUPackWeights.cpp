@@ -43,12 +43,38 @@ bool isPlainMatmul(linalg::LinalgOp op) {
   return maps[0] == map(m, k) && maps[1] == map(k, n) && maps[2] == map(m, n);
 }
 
+/// Whether `op` is C[b, m, n] += A[m, k] * B[b, k, n] on static f32
+/// tensors in exactly those indexing maps: a weight applied on the left of
+/// each sample (mlp_t's token mixing, whose k is the sequence).
+bool isLeftWeightBatchedMatmul(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op->getNumResults() != 1 ||
+      op.hasDynamicShape() || !linalg::isaContractionOpInterface(op) ||
+      !trm::hasOneElementType(op) ||
+      !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+    return false;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> want = {AffineMap::get(4, 0, {d(1), d(3)}, ctx),
+                                 AffineMap::get(4, 0, {d(0), d(3), d(2)}, ctx),
+                                 AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
+  return op.getIndexingMapsArray() == want &&
+         op.getIteratorTypesArray() ==
+             SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction};
+}
+
 struct PackWeightsPass
     : trm::impl::TRMCPUPackWeightsBase<PackWeightsPass> {
   using Base::Base;
   trm::PassCounter numPacked{this, "packed", "Matmul operands packed"};
   trm::PassCounter numPackedBF16{this, "packed-bf16",
                                  "Matmul operands packed as bf16 pairs"};
+  trm::PassCounter numLeftBF16{
+      this, "left-weight-bf16",
+      "Weights applied on the left of each sample, in bf16 pairs"};
 
   /// Sets the insertion point right after `v` is defined.
   static void setInsertionPointAfterValue(RewriterBase &rewriter, Value v) {
@@ -183,7 +209,89 @@ struct PackWeightsPass
     return bf16 && aType.getElementType().isF32() && aType.getDimSize(1) % 2 == 0;
   }
 
+  /// `t` with `extra` zeros appended to dimension `dim`.
+  static Value padWithZeros(RewriterBase &rewriter, Location loc, Value t,
+                            unsigned dim, int64_t extra) {
+    if (extra == 0)
+      return t;
+    auto type = cast<RankedTensorType>(t.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] += extra;
+    SmallVector<OpFoldResult> low(type.getRank(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> high = low;
+    high[dim] = rewriter.getIndexAttr(extra);
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+    return tensor::PadOp::create(
+        rewriter, loc, RankedTensorType::get(shape, type.getElementType()), t,
+        low, high, zero);
+  }
+
+  /// C[b, m, n] += W[m, k] X[b, k, n] with bf16 products: W rounded into
+  /// pairs [m, k/2, 2] once, where it is defined; X rounded into pairs
+  /// [b, k/2, n, 2] per use, so that a register tile row reads the pairs of
+  /// n-tile consecutive columns. An odd k gets one zero pair element.
+  /// Loops (b, m, n, kk, p).
+  void rewriteLeftWeightInPairs(RewriterBase &rewriter, linalg::LinalgOp op) {
+    Location loc = op.getLoc();
+    Value w = op.getDpsInputOperand(0)->get();
+    Value x = op.getDpsInputOperand(1)->get();
+    Value c = op.getDpsInitOperand(0)->get();
+    auto xType = cast<RankedTensorType>(x.getType());
+    const int64_t batch = xType.getDimSize(0), k = xType.getDimSize(1),
+                  n = xType.getDimSize(2), extra = k % 2, half = (k + 1) / 2;
+    Type f32 = xType.getElementType(), bf16 = rewriter.getBF16Type();
+    Value wPairs;
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      setInsertionPointAfterValue(rewriter, w);
+      wPairs = roundToPairs(rewriter, loc,
+                            padWithZeros(rewriter, loc, w, 1, extra));
+    }
+    rewriter.setInsertionPoint(op);
+    Value padded = padWithZeros(rewriter, loc, x, 1, extra);
+    Value expanded = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({batch, half, 2, n}, f32), padded,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{batch, half, n, 2}, bf16);
+    MLIRContext *ctx = op.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<utils::IteratorType> parallel(4, utils::IteratorType::parallel);
+    Value xPairs =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), expanded, init,
+            SmallVector<AffineMap>{
+                AffineMap::get(4, 0, {d(0), d(1), d(3), d(2)}, ctx),
+                AffineMap::getMultiDimIdentityMap(4, ctx)},
+            parallel,
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              linalg::YieldOp::create(
+                  nested, nestedLoc,
+                  arith::TruncFOp::create(nested, nestedLoc, bf16, args[0])
+                      .getResult());
+            })
+            ->getResult(0);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(1), d(3), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(3), d(2), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(2)}, ctx)};
+    auto contract = linalg::ContractOp::create(
+        rewriter, loc, TypeRange{c.getType()}, ValueRange{wPairs, xPairs},
+        ValueRange{c}, rewriter.getAffineMapArrayAttr(maps));
+    rewriter.replaceOp(op, contract->getResults());
+    ++numLeftBF16;
+  }
+
   void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> leftWeights;
+    if (bf16)
+      getOperation().walk([&](linalg::LinalgOp op) {
+        auto loop = op->getParentOfType<LoopLikeOpInterface>();
+        if (isLeftWeightBatchedMatmul(op) && loop &&
+            loop.isDefinedOutsideOfLoop(op.getDpsInputOperand(0)->get()))
+          leftWeights.push_back(op);
+      });
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!isPlainMatmul(op))
@@ -199,6 +307,8 @@ struct PackWeightsPass
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates)
       rewriteOverPanels(rewriter, op);
+    for (linalg::LinalgOp op : leftWeights)
+      rewriteLeftWeightInPairs(rewriter, op);
   }
 };
 } // namespace

@@ -97,3 +97,44 @@ func.func @pairs(%a: tensor<20x24xf32>, %b: tensor<24x128xf32>, %c: tensor<20x12
   }
   return %r#0, %r#1 : tensor<20x128xf32>, tensor<20x128xf32>
 }
+
+// -----
+
+// bf16: a weight on the left of each sample (mlp_t's token mixing,
+// C[b, m, n] += W[m, k] X[b, k, n]) with an odd k: W padded with one zero
+// column and rounded into pairs once, outside the loop; X padded, rounded and
+// laid out as pairs [b, k / 2, n, 2] before the contraction. f32 leaves it.
+// BF16-DAG: #[[XIN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>
+// BF16-DAG: #[[LW:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
+// BF16-DAG: #[[LX:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2, d4)>
+// BF16-DAG: #[[LC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
+// BF16-LABEL: func @left_weight
+// BF16: tensor.pad %arg0 low[0, 0] high[0, 1]
+// BF16: tensor<16x5xf32> to tensor<16x6xf32>
+// BF16: %[[WP:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [16, 3, 2] : tensor<16x6xbf16> into tensor<16x3x2xbf16>
+// BF16: scf.for
+// BF16: tensor.pad %{{.*}} low[0, 0, 0] high[0, 1, 0]
+// BF16: %[[XE:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2], [3]] output_shape [2, 3, 2, 64] : tensor<2x6x64xf32> into tensor<2x3x2x64xf32>
+// BF16: %[[XP:.*]] = linalg.generic {indexing_maps = [#[[XIN]], #{{.*}}], {{.*}}} ins(%[[XE]] : tensor<2x3x2x64xf32>) outs(%{{.*}} : tensor<2x3x64x2xbf16>)
+// BF16: linalg.contract indexing_maps = [#[[LW]], #[[LX]], #[[LC]]] ins(%[[WP]], %[[XP]] : tensor<16x3x2xbf16>, tensor<2x3x64x2xbf16>) outs(%{{.*}} : tensor<2x16x64xf32>)
+// CHECK-LABEL: func @left_weight
+// CHECK: linalg.generic
+// CHECK-NOT: bf16
+#lw = affine_map<(b, m, n, k) -> (m, k)>
+#lx = affine_map<(b, m, n, k) -> (b, k, n)>
+#lc = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @left_weight(%w: tensor<16x5xf32>, %x: tensor<2x5x64xf32>, %c: tensor<2x16x64xf32>) -> tensor<2x16x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %c) -> tensor<2x16x64xf32> {
+    %m = linalg.generic {indexing_maps = [#lw, #lx, #lc], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%w, %x : tensor<16x5xf32>, tensor<2x5x64xf32>) outs(%acc : tensor<2x16x64xf32>) {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %o, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<2x16x64xf32>
+    scf.yield %m : tensor<2x16x64xf32>
+  }
+  return %r : tensor<2x16x64xf32>
+}

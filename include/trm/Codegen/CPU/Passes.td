@@ -30,6 +30,12 @@ def TRMCPUPackWeights : Pass<"trm-cpu-pack-weights", "func::FuncOp"> {
     (m, nb, j, kk, p). One register tile row then reads, per kk, the 2 x
     n-tile bf16 values that AVX512-BF16's pair dot product takes
     (`trm-cpu-lower-vectors`), and the weights take half the memory traffic.
+    With `bf16` too, a weight applied on the left of each sample,
+    C[b, m, n] += W[m, k] X[b, k, n] with W defined outside the loop (mlp_t's
+    token mixing over the sequence), multiplies in bf16: W is rounded into
+    pairs [m, k / 2, 2] once, where it is defined, X into pairs
+    [b, k / 2, n, 2] before each use, an odd k padded with one zero, and the
+    contraction's loops are (b, m, n, kk, p).
   }];
   let options = [
     Option<"nTile", "n-tile", "int64_t", /*default=*/"32",
