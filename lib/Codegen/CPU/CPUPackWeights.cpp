@@ -101,6 +101,28 @@ struct PackWeightsPass
         ->getResult(0);
   }
 
+  /// `in` (f32) rounded to bf16 into a new tensor of `shape` whose element
+  /// i is in[inMap(i)]: the rounding and the layout change in one pass.
+  static Value roundToBF16(RewriterBase &rewriter, Location loc, Value in,
+                           AffineMap inMap, ArrayRef<int64_t> shape) {
+    Type bf16 = rewriter.getBF16Type();
+    Value init = tensor::EmptyOp::create(rewriter, loc, shape, bf16);
+    SmallVector<AffineMap> maps = {
+        inMap, AffineMap::getMultiDimIdentityMap(shape.size(),
+                                                 rewriter.getContext())};
+    SmallVector<utils::IteratorType> iterators(shape.size(),
+                                               utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               rewriter, loc, init.getType(), in, init, maps, iterators,
+               [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                 linalg::YieldOp::create(
+                     nested, nestedLoc,
+                     arith::TruncFOp::create(nested, nestedLoc, bf16, args[0])
+                         .getResult());
+               })
+        ->getResult(0);
+  }
+
   /// `b` rounded to bf16 as panels of pairs [n / nTile, k / 2, nTile, 2]:
   /// element (nb, kk, j, p) is B[2 kk + p, nb nTile + j], so one register
   /// tile row reads the pairs of k its bf16 dot products take, contiguous.
@@ -110,27 +132,15 @@ struct PackWeightsPass
     setInsertionPointAfterValue(rewriter, b);
     auto type = cast<RankedTensorType>(b.getType());
     const int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / nTile;
-    Type f32 = type.getElementType(), bf16 = rewriter.getBF16Type();
+    Type f32 = type.getElementType();
     Value expanded = tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get({k / 2, 2, panels, nTile}, f32),
         b, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<int64_t>{panels, k / 2, nTile, 2}, bf16);
     MLIRContext *ctx = rewriter.getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(4, 0, {d(1), d(3), d(0), d(2)}, ctx),
-        AffineMap::getMultiDimIdentityMap(4, ctx)};
-    SmallVector<utils::IteratorType> iterators(4,
-                                               utils::IteratorType::parallel);
-    return linalg::GenericOp::create(
-               rewriter, loc, init.getType(), expanded, init, maps, iterators,
-               [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-                 Value rounded = arith::TruncFOp::create(nested, nestedLoc,
-                                                         bf16, args[0]);
-                 linalg::YieldOp::create(nested, nestedLoc, rounded);
-               })
-        ->getResult(0);
+    return roundToBF16(rewriter, loc, expanded,
+                       AffineMap::get(4, 0, {d(1), d(3), d(0), d(2)}, ctx),
+                       {panels, k / 2, nTile, 2});
   }
 
   /// `a` [m, k] rounded to bf16 and viewed as pairs [m, k / 2, 2].
@@ -138,22 +148,9 @@ struct PackWeightsPass
     auto type = cast<RankedTensorType>(a.getType());
     const int64_t m = type.getDimSize(0), k = type.getDimSize(1);
     Type bf16 = rewriter.getBF16Type();
-    Value init =
-        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{m, k}, bf16);
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineMap> maps(2, AffineMap::getMultiDimIdentityMap(2, ctx));
-    SmallVector<utils::IteratorType> iterators(2,
-                                               utils::IteratorType::parallel);
-    Value rounded =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), a, init, maps, iterators,
-            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-              linalg::YieldOp::create(
-                  nested, nestedLoc,
-                  arith::TruncFOp::create(nested, nestedLoc, bf16, args[0])
-                      .getResult());
-            })
-            ->getResult(0);
+    Value rounded = roundToBF16(
+        rewriter, loc, a,
+        AffineMap::getMultiDimIdentityMap(2, rewriter.getContext()), {m, k});
     return tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get({m, k / 2, 2}, bf16), rounded,
         SmallVector<ReassociationIndices>{{0}, {1, 2}});
@@ -240,7 +237,7 @@ struct PackWeightsPass
     auto xType = cast<RankedTensorType>(x.getType());
     const int64_t batch = xType.getDimSize(0), k = xType.getDimSize(1),
                   n = xType.getDimSize(2), extra = k % 2, half = (k + 1) / 2;
-    Type f32 = xType.getElementType(), bf16 = rewriter.getBF16Type();
+    Type f32 = xType.getElementType();
     Value wPairs;
     {
       OpBuilder::InsertionGuard guard(rewriter);
@@ -253,25 +250,12 @@ struct PackWeightsPass
     Value expanded = tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get({batch, half, 2, n}, f32), padded,
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<int64_t>{batch, half, n, 2}, bf16);
     MLIRContext *ctx = op.getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<utils::IteratorType> parallel(4, utils::IteratorType::parallel);
-    Value xPairs =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), expanded, init,
-            SmallVector<AffineMap>{
-                AffineMap::get(4, 0, {d(0), d(1), d(3), d(2)}, ctx),
-                AffineMap::getMultiDimIdentityMap(4, ctx)},
-            parallel,
-            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-              linalg::YieldOp::create(
-                  nested, nestedLoc,
-                  arith::TruncFOp::create(nested, nestedLoc, bf16, args[0])
-                      .getResult());
-            })
-            ->getResult(0);
+    Value xPairs = roundToBF16(
+        rewriter, loc, expanded,
+        AffineMap::get(4, 0, {d(0), d(1), d(3), d(2)}, ctx),
+        {batch, half, n, 2});
     SmallVector<AffineMap> maps = {
         AffineMap::get(5, 0, {d(1), d(3), d(4)}, ctx),
         AffineMap::get(5, 0, {d(0), d(3), d(2), d(4)}, ctx),
